@@ -1,0 +1,1 @@
+"""What preprod does: one subpackage per journey step, and the environments they act on."""

@@ -1,0 +1,210 @@
+"""The schema of `preprod.yaml`: one typed settings object, validated with pydantic.
+
+Secrets never live here: they come from the environment (see `bot/env_vars.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from actions.report.criteria import parse_criterion
+
+STEPS = ("deploy", "seed", "e2e", "load", "scan", "chaos", "analyze", "report")
+"""Every step a plan may name, in the default order."""
+
+AVAILABLE_STEPS = frozenset({"deploy", "e2e", "load", "report"})
+"""Steps this version can run; the others are skipped with a plain reason."""
+
+ROLES = ("viewer", "engineer", "release-manager", "admin")
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
+
+
+def parse_duration(text: str | float | int) -> float:
+    """Seconds from `30s`, `2m`, `500ms`, `1h` or a plain number of seconds."""
+    if isinstance(text, int | float):
+        return float(text)
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration (use e.g. 500ms, 30s, 2m, 1h)")
+    value, unit = float(match.group(1)), match.group(2)
+    return value * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocalService(Strict):
+    """How the local environment runs one service of a release as a process."""
+
+    command: list[str] = Field(min_length=1)
+    cwd: str = "."
+    health: str = "/healthz"
+    env: dict[str, str] = Field(default_factory=dict)
+
+
+class ServiceConfig(Strict):
+    local: LocalService | None = None
+    image: str | None = None
+    owner: str | None = None
+    depends_on: list[str] = Field(default_factory=list)
+
+
+class E2EConfig(Strict):
+    command: list[str] = Field(min_length=1)
+    cwd: str = "."
+    timeout: str = "10m"
+
+
+class LoadConfig(Strict):
+    locustfile: str
+    service: str
+    users: int = Field(10, ge=1)
+    spawn_rate: float = Field(5, gt=0)
+    duration: str = "20s"
+    timeout: str = "5m"
+
+
+class AppConfig(Strict):
+    services: dict[str, ServiceConfig] = Field(min_length=1)
+    baseline: str | None = None
+    releases_dir: str | None = None
+    e2e: E2EConfig | None = None
+    load: LoadConfig | None = None
+
+    @model_validator(mode="after")
+    def _dependencies_exist(self) -> AppConfig:
+        for name, svc in self.services.items():
+            for dep in svc.depends_on:
+                if dep not in self.services:
+                    raise ValueError(f"service {name!r} depends on unknown service {dep!r}")
+        return self
+
+
+class EnvironmentConfig(Strict):
+    kind: Literal["local", "kubernetes"] = "local"
+    protected: bool = False
+    chaos_allowed: bool = False
+    production_twin: str | None = None
+    host: str = "127.0.0.1"
+    workdir: str | None = None
+    teardown_after_run: bool = True
+    health_timeout: str = "20s"
+    namespace: str | None = None
+    context: str | None = None
+
+
+class SLO(Strict):
+    """An objective on a measurement of a step, e.g. `load.p95_ms < 300`."""
+
+    name: str
+    metric: str
+    objective: str
+    warning: str | None = None
+    key: bool = False
+    weight: float = Field(1.0, gt=0)
+    endpoint: str | None = None
+
+    @field_validator("objective", "warning")
+    @classmethod
+    def _valid_criterion(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_criterion(value)
+        return value
+
+    @field_validator("metric")
+    @classmethod
+    def _qualified(cls, value: str) -> str:
+        if "." not in value:
+            raise ValueError(f"{value!r} must name its step, e.g. 'load.p95_ms'")
+        return value
+
+
+class GateConfig(Strict):
+    pass_score: float = Field(90, ge=0, le=100)
+    warning_score: float = Field(75, ge=0, le=100)
+
+
+class RoleMembers(Strict):
+    users: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+
+
+class PermissionsConfig(Strict):
+    roles: dict[Literal["viewer", "engineer", "release-manager", "admin"], RoleMembers] = Field(
+        default_factory=dict
+    )
+    default_role: Literal["none", "viewer", "engineer", "release-manager", "admin"] = "viewer"
+    cli_role: Literal["none", "viewer", "engineer", "release-manager", "admin"] = "engineer"
+
+
+class ChannelsConfig(Strict):
+    default: str | None = None
+    notifications: dict[str, str] = Field(default_factory=dict)
+
+
+class ScheduleConfig(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    cron: str
+    command: str
+    channel: str | None = None
+    timezone: str = "UTC"
+
+
+class StorageConfig(Strict):
+    path: str = ".preprod/preprod.db"
+    artifacts: str = ".preprod/artifacts"
+
+
+class Settings(Strict):
+    """The whole of `preprod.yaml`."""
+
+    version: Literal[1] = 1
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    default_environment: str | None = None
+    environments: dict[str, EnvironmentConfig] = Field(min_length=1)
+    apps: dict[str, AppConfig] = Field(min_length=1)
+    plan: list[str] = Field(default_factory=lambda: ["deploy", "e2e", "load", "report"])
+    slos: list[SLO] = Field(default_factory=list)
+    gate: GateConfig = Field(default_factory=GateConfig)
+    permissions: PermissionsConfig = Field(default_factory=PermissionsConfig)
+    channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
+    schedules: list[ScheduleConfig] = Field(default_factory=list)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("plan")
+    @classmethod
+    def _known_steps(cls, plan: list[str]) -> list[str]:
+        for step in plan:
+            if step not in STEPS:
+                raise ValueError(f"unknown step {step!r}; steps are {', '.join(STEPS)}")
+        if len(set(plan)) != len(plan):
+            raise ValueError("a step appears twice in the plan")
+        return plan
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Settings:
+        if self.default_environment and self.default_environment not in self.environments:
+            raise ValueError(f"default_environment {self.default_environment!r} is not defined")
+        for name, env in self.environments.items():
+            if env.production_twin and env.production_twin not in self.environments:
+                raise ValueError(f"environment {name!r}: production_twin is not defined")
+        return self
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path)
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    def environment_name(self, name: str | None) -> str:
+        """The environment to use: the named one, else the default, else the only one."""
+        if name:
+            return name
+        if self.default_environment:
+            return self.default_environment
+        return next(iter(self.environments))

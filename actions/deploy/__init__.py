@@ -1,0 +1,1 @@
+"""Deploying a release into an environment, and rolling it back."""

@@ -1,0 +1,63 @@
+"""The deploy and rollback steps: an environment's outcome turned into a Result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from actions.context import RunContext
+from actions.environments.base import DeployOutcome, Environment, Release
+from actions.errors import PreprodError
+from actions.result import Finding, Measurement, Result, Severity, Status, utcnow
+
+
+def deploy(release: Release, *, env: Environment, ctx: RunContext) -> Result:
+    """Deploy the release and wait until it is healthy; FAIL with the evidence when not."""
+    return _outcome_result("deploy", lambda: env.deploy(release, ctx.progress), env=env)
+
+
+def rollback(*, env: Environment, ctx: RunContext) -> Result:
+    """Go back to the previously deployed release."""
+    return _outcome_result("rollback", lambda: env.rollback(ctx.progress), env=env)
+
+
+def _outcome_result(step: str, act: Callable[[], DeployOutcome], *, env: Environment) -> Result:
+    started = utcnow()
+    clock = time.monotonic()
+    try:
+        outcome = act()
+    except PreprodError as exc:
+        return Result(
+            step=step,
+            status=Status.ERROR,
+            summary=str(exc),
+            findings=[
+                Finding(severity=Severity.HIGH, title=f"{step} could not run", evidence=str(exc))
+            ],
+            started_at=started,
+        )
+    elapsed = time.monotonic() - clock
+    release = outcome.release
+    findings = []
+    if not outcome.ok:
+        findings.append(
+            Finding(
+                severity=Severity.CRITICAL,
+                title=f"{step} of {release.app} {release.version} failed on {env.name}",
+                evidence="\n".join(outcome.details[-40:]),
+            )
+        )
+    return Result(
+        step=step,
+        status=Status.PASS if outcome.ok else Status.FAIL,
+        summary=outcome.summary,
+        findings=findings,
+        measurements=[Measurement(name="duration_s", value=round(elapsed, 3), unit="s")],
+        data={
+            "release": release.model_dump(),
+            "previous": outcome.previous.model_dump() if outcome.previous else None,
+            "urls": outcome.urls,
+            "environment": env.name,
+        },
+        started_at=started,
+    )

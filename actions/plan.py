@@ -1,0 +1,195 @@
+"""Executing a plan: the ordered steps of a run, each result stored as it finishes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from actions.config import STEPS, Settings
+from actions.context import RunContext
+from actions.deploy import step as deploy_step
+from actions.environments.base import Environment, Release
+from actions.environments.factory import open_environment
+from actions.errors import Cancelled, PreprodError
+from actions.report.gate import GateOutcome, evaluate
+from actions.report.readiness import render_markdown
+from actions.result import Artifact, Result, Status, utcnow
+from actions.testing import e2e, load
+from storage import runs
+
+LATER = {
+    "seed": "data seeding",
+    "scan": "security scans",
+    "chaos": "chaos experiments",
+    "analyze": "telemetry and log analysis",
+}
+
+
+class RunRequest(BaseModel):
+    verb: str
+    app: str | None = None
+    version: str | None = None
+    baseline: str | None = None
+    environment: str
+    plan: list[str]
+    load_users: int | None = None
+    load_duration: str | None = None
+
+
+class RunOutcome(BaseModel):
+    results: list[Result] = Field(default_factory=list)
+    gate: GateOutcome | None = None
+    report_path: str | None = None
+    cancelled: bool = False
+
+
+EnvFactory = Callable[[Settings, str], Environment]
+
+
+def execute(
+    request: RunRequest, *, ctx: RunContext, env_factory: EnvFactory = open_environment
+) -> RunOutcome:
+    """Run each step of the plan in order; stop acting after a failed deploy or a cancel."""
+    env = env_factory(ctx.settings, request.environment)
+    outcome = RunOutcome()
+    blocked: str | None = None
+    deployed_here = False
+    try:
+        for position, step in enumerate(request.plan):
+            ctx.step = step
+            if step == "report":
+                continue
+            if blocked is None and ctx.cancelled:
+                blocked = "the run was cancelled"
+                outcome.cancelled = True
+            runs.start_step(ctx.store, int(ctx.run_id), position, step)
+            ctx.emit("step_started", f"{step} started")
+            if blocked:
+                result = _skipped(step, blocked)
+            else:
+                try:
+                    result = _run_step(step, request, env=env, ctx=ctx)
+                except Cancelled:
+                    outcome.cancelled = True
+                    blocked = "the run was cancelled"
+                    result = Result(step=step, status=Status.ERROR, summary="cancelled")
+                if step == "deploy":
+                    deployed_here = True
+                    if result.status != Status.PASS:
+                        blocked = "the deploy did not succeed"
+            _finish(ctx, position, result, outcome)
+        if "report" in request.plan:
+            ctx.step = "report"
+            position = request.plan.index("report")
+            runs.start_step(ctx.store, int(ctx.run_id), position, "report")
+            _finish(ctx, position, _report(request, outcome, ctx=ctx), outcome)
+    finally:
+        ctx.step = None
+        env_config = ctx.settings.environments[request.environment]
+        if deployed_here and env_config.teardown_after_run and request.verb == "ready":
+            ctx.progress(f"tearing down {request.environment}")
+            env.teardown()
+    return outcome
+
+
+def _finish(ctx: RunContext, position: int, result: Result, outcome: RunOutcome) -> None:
+    runs.save_result(ctx.store, int(ctx.run_id), position, result)
+    outcome.results.append(result)
+    ctx.emit("step_finished", f"{result.step} {result.status.value}: {result.summary}")
+
+
+def _skipped(step: str, reason: str) -> Result:
+    return Result(step=step, status=Status.SKIPPED, summary=f"skipped: {reason}")
+
+
+def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunContext) -> Result:
+    if step in LATER:
+        return _skipped(step, f"{LATER[step]} is not available in this version")
+    if step == "deploy":
+        release = Release(app=request.app or "", version=request.version or "")
+        return deploy_step.deploy(release, env=env, ctx=ctx)
+    if step == "rollback":
+        return deploy_step.rollback(env=env, ctx=ctx)
+    app_name = request.app or env.status().app
+    if not app_name or app_name not in ctx.settings.apps:
+        return _skipped(step, f"nothing is deployed on {env.name}")
+    app = ctx.settings.apps[app_name]
+    urls = env.urls()
+    if step == "e2e":
+        if app.e2e is None:
+            return _skipped(step, f"{app_name} has no e2e suite configured")
+        return e2e.run(
+            e2e.E2ERequest(
+                config=app.e2e,
+                urls=urls,
+                version=request.version or env.status().version or "",
+                base_dir=ctx.settings.base_dir,
+            ),
+            ctx=ctx,
+        )
+    if step == "load":
+        if app.load is None:
+            return _skipped(step, f"{app_name} has no load profile configured")
+        config = app.load.model_copy(
+            update={
+                k: v
+                for k, v in {"users": request.load_users, "duration": request.load_duration}.items()
+                if v is not None
+            }
+        )
+        if config.service not in urls:
+            return Result(
+                step=step,
+                status=Status.ERROR,
+                summary=f"service {config.service!r} is not running on {env.name}",
+            )
+        return load.run(
+            load.LoadRequest(
+                config=config, host=urls[config.service], base_dir=ctx.settings.base_dir
+            ),
+            ctx=ctx,
+        )
+    raise PreprodError(f"unknown step {step!r}; steps are {', '.join(STEPS)}")
+
+
+def _with_baseline(request: RunRequest, results: list[Result], ctx: RunContext) -> list[Result]:
+    """Copy each measurement's value from the baseline version's last good run, if any."""
+    if not (request.app and request.baseline):
+        return results
+    base = runs.baseline_run(ctx.store, request.app, request.baseline)
+    if base is None:
+        return results
+    table = {
+        (m["step"], m["name"], json.dumps(m["tags"], sort_keys=True)): m["value"]
+        for m in runs.measurements_of(ctx.store, base["id"])
+    }
+    updated = []
+    for result in results:
+        copy = result.model_copy(deep=True)
+        for m in copy.measurements:
+            m.baseline = table.get((copy.step, m.name, json.dumps(m.tags, sort_keys=True)))
+        updated.append(copy)
+    return updated
+
+
+def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Result:
+    started = utcnow()
+    results = _with_baseline(request, outcome.results, ctx)
+    gate = evaluate(results, ctx.settings.slos, ctx.settings.gate)
+    outcome.gate = gate
+    run = runs.get_run(ctx.store, int(ctx.run_id)) or {}
+    markdown = render_markdown(run, results, gate, ctx.settings.gate)
+    path = Path(ctx.step_dir("report")) / "readiness.md"
+    path.write_text(markdown, encoding="utf-8")
+    outcome.report_path = str(path)
+    return Result(
+        step="report",
+        status=Status.PASS,
+        summary=f"verdict {gate.verdict}" + (f", SLO score {gate.score:g}%" if gate.score else ""),
+        artifacts=[Artifact(name="readiness.md", path=str(path), kind="report")],
+        data={"gate": gate.model_dump(), "verdict": gate.verdict},
+        started_at=started,
+    )

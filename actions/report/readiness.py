@@ -1,0 +1,89 @@
+"""The readiness report: the gate's verdict and its evidence, rendered as Markdown and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from actions.config import GateConfig
+from actions.report.gate import GO, GO_WITH_RISK, GateOutcome
+from actions.result import Result, Severity
+
+_TEMPLATES = Path(__file__).parent / "templates"
+MARKS = {GO: "✅", GO_WITH_RISK: "⚠️", "no-go": "⛔"}
+
+
+def _num(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    text = f"{value:.1f}" if abs(value) < 1000 and value != int(value) else f"{value:g}"
+    return f"{text} {unit}".strip()
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = _num
+    env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.filters["indent_block"] = lambda text: "\n".join(
+        "  " + line.replace("```", "'''") for line in str(text).splitlines()
+    )
+    return env
+
+
+def endpoint_rows(results: list[Result]) -> list[dict[str, Any]]:
+    """Per-endpoint load figures, one row per endpoint, aggregate last."""
+    rows: dict[str, dict[str, Any]] = {}
+    for result in results:
+        if result.step != "load":
+            continue
+        for m in result.measurements:
+            endpoint = m.tags.get("endpoint")
+            if endpoint:
+                rows.setdefault(endpoint, {"endpoint": endpoint})[m.name] = m.value
+    defaults = {"requests": 0, "error_rate_pct": 0.0, "rps": 0.0}
+    ordered = sorted(rows.values(), key=lambda r: (r["endpoint"] == "Aggregated", r["endpoint"]))
+    return [{**defaults, "p50_ms": None, "p95_ms": None, "p99_ms": None, **r} for r in ordered]
+
+
+def render_markdown(
+    run: dict[str, Any], results: list[Result], gate: GateOutcome, gate_config: GateConfig
+) -> str:
+    """The report as Markdown, for files, terminals and CI logs."""
+    findings = sorted(
+        ({"step": r.step, **f.model_dump()} for r in results for f in r.findings),
+        key=lambda f: -Severity(f["severity"]).rank,
+    )
+    template = _environment().get_template("readiness.md.j2")
+    return template.render(
+        run=run,
+        results=results,
+        gate=gate,
+        gate_config=gate_config,
+        verdict_mark=MARKS.get(gate.verdict, ""),
+        endpoints=endpoint_rows(results),
+        findings=findings,
+        artifacts=[a for r in results for a in r.artifacts],
+    )
+
+
+def render_json(run: dict[str, Any], results: list[Result], gate: GateOutcome) -> str:
+    """The report for machines."""
+    body = {
+        "run": run,
+        "verdict": gate.verdict,
+        "score": gate.score,
+        "reasons": gate.reasons,
+        "objectives": [o.model_dump() for o in gate.objectives],
+        "steps": [r.model_dump(mode="json") for r in results],
+    }
+    return json.dumps(body, indent=2, default=str)

@@ -1,0 +1,1 @@
+"""The surfaces: Slack, the terminal and schedules, all speaking one command grammar."""

@@ -1,0 +1,165 @@
+"""The `preprod` command: the chat grammar in a terminal, plus `config check` and `serve`."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import typer
+
+from actions.errors import ConfigError, PreprodError
+from bot import env_vars
+from bot.replies import Caller, Reply, Started
+from bot.settings import load_settings
+from bot.terminal import TerminalView
+from storage import runs
+from storage.store import Store
+
+EXIT_OK, EXIT_NO_GO, EXIT_ERROR = 0, 1, 2
+
+admin = typer.Typer(add_completion=False, no_args_is_help=True, help="preprod administration")
+config_app = typer.Typer(help="check the configuration file")
+admin.add_typer(config_app, name="config")
+
+
+@config_app.command("check")
+def config_check(
+    file: str = typer.Argument(None, help="config file (default: the usual search)"),
+) -> None:
+    """Validate preprod.yaml and say what is wrong, by file and key."""
+    try:
+        settings = load_settings(file)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    path = settings.base_dir
+    typer.echo(
+        f"ok: {len(settings.environments)} environment(s), {len(settings.apps)} app(s), "
+        f"{len(settings.slos)} SLO(s), plan {' → '.join(settings.plan)} (base dir {path})"
+    )
+
+
+@admin.command("serve")
+def serve(
+    port: int = typer.Option(3000, help="HTTP port for /slack/events, /healthz and /metrics"),
+    host: str = typer.Option("0.0.0.0", help="address to listen on"),
+    socket: bool = typer.Option(False, "--socket", help="use Slack Socket Mode"),
+    config: str = typer.Option(None, "--config", help="config file"),
+) -> None:
+    """Run the Slack bot (HTTP mode on PORT, or Socket Mode), with schedules."""
+    from bot.slack.server import run_server
+
+    try:
+        settings = load_settings(config)
+        raise typer.Exit(run_server(settings, host=host, port=port, socket_mode=socket))
+    except PreprodError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+ADMIN_WORDS = {"config", "serve", "--help", "-h"}
+
+
+def _split_config(argv: list[str]) -> tuple[str | None, list[str]]:
+    config, rest, i = None, [], 0
+    while i < len(argv):
+        if argv[i] == "--config" and i + 1 < len(argv):
+            config, i = argv[i + 1], i + 2
+            continue
+        if argv[i].startswith("--config="):
+            config = argv[i].split("=", 1)[1]
+        else:
+            rest.append(argv[i])
+        i += 1
+    return config, rest
+
+
+def run_command(argv: list[str], view: TerminalView | None = None) -> int:
+    """Run one grammar command from a terminal; return the exit code."""
+    from bot.service import Preprod
+
+    view = view or TerminalView()
+    config, words = _split_config(argv)
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        view.console.print(str(exc), style="red", soft_wrap=True, markup=False)
+        return EXIT_ERROR
+    store = Store(settings.resolve(settings.storage.path))
+    bot = Preprod(settings, store)
+    bot.recover()
+    bot.runner.subscribe(view.event)
+    user = getpass.getuser()
+    caller = Caller(user=f"local:{user}", surface="cli", name=user)
+    outcome = bot.handle(" ".join(_quote(w) for w in words), caller)
+    try:
+        if isinstance(outcome, Reply):
+            view.reply(outcome)
+            return EXIT_OK if outcome.ok else EXIT_ERROR
+        return _follow(bot, outcome, words, view)
+    finally:
+        bot.runner.shutdown()
+
+
+def _follow(bot: object, started: Started, words: list[str], view: TerminalView) -> int:
+    from bot.service import Preprod
+
+    assert isinstance(bot, Preprod)
+    view.console.print(started.text)
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (bot.runner.wait(started.run_id), done.set()))
+    thread.start()
+    try:
+        while not done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        view.console.print("cancelling…", style="yellow")
+        bot.runner.cancel(started.run_id)
+        done.wait()
+    run = runs.get_run(bot.store, started.run_id) or {}
+    view.verdict(run.get("verdict"), run.get("report_path"))
+    target = _report_target(words)
+    if target and run.get("report_path"):
+        shutil.copyfile(run["report_path"], target)
+        view.console.print(f"report written to {target}")
+    if run.get("status") != "done":
+        return EXIT_ERROR
+    if run.get("verdict") == "no-go":
+        return EXIT_NO_GO
+    steps = runs.steps_of(bot.store, started.run_id)
+    if run.get("verdict") is None and any(s["status"] in ("fail", "error") for s in steps):
+        return EXIT_NO_GO
+    return EXIT_OK
+
+
+def _report_target(words: list[str]) -> Path | None:
+    for i, word in enumerate(words):
+        if word == "--report" and i + 1 < len(words):
+            return Path(words[i + 1])
+        if word.startswith("--report="):
+            return Path(word.split("=", 1)[1])
+    return None
+
+
+def _quote(word: str) -> str:
+    import shlex
+
+    return shlex.quote(word)
+
+
+def main() -> None:
+    """Console entry point."""
+    logging.basicConfig(
+        level=os.environ.get(env_vars.PREPROD_LOG_LEVEL, "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    argv = sys.argv[1:]
+    if argv and argv[0] in ADMIN_WORDS:
+        admin(args=argv, prog_name="preprod")
+        return
+    sys.exit(run_command(argv))

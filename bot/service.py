@@ -1,0 +1,235 @@
+"""The bot's core, shared by every surface: parse, permit, audit, then answer or start a job."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from actions.environments.factory import open_environment
+
+from actions.config import Settings
+from actions.context import Event
+from actions.environments.base import Environment
+from actions.errors import NotAvailable, PermissionDenied, PreprodError, UsageError
+from actions.plan import RunRequest
+from bot import answers, grammar, help, permissions
+from bot.grammar import Command, nearest
+from bot.jobs import JobRunner
+from bot.replies import Caller, Reply, Started
+from bot.verbs import VERBS
+from storage import audit, jobs, runs
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+JOB_VERBS = {"ready", "deploy", "rollback", "test", "load"}
+
+
+class Preprod:
+    """One instance per process; surfaces call `handle` and subscribe to job events."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        runner: JobRunner | None = None,
+        env_factory: Callable[[Settings, str], Environment] = open_environment,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.runner = runner or JobRunner(settings, store)
+        self.env_factory = env_factory
+        self.schedules: object | None = None
+        self.runner.subscribe(self._audit_finish)
+
+    def role(self, caller: Caller) -> str:
+        return permissions.role_of(
+            caller.user, caller.groups, self.settings.permissions, caller.surface
+        )
+
+    def handle(self, text: str, caller: Caller, **binding: str) -> Reply | Started:
+        """Answer a command line. Never raises for a person's mistake; says what is wrong."""
+        try:
+            command = grammar.parse(text)
+        except UsageError as exc:
+            self._audit(caller, "?", [text[:200]], "rejected", str(exc))
+            return Reply(str(exc), kind="error")
+        try:
+            permissions.check(self.role(caller), command)
+            spec = VERBS[command.verb]
+            if not spec.available:
+                raise NotAvailable(
+                    f"`{command.verb}` is not available yet: it arrives with {spec.later}."
+                )
+            self._check_surface(command, caller)
+            if command.verb in JOB_VERBS:
+                return self._start(command, caller, binding)
+            reply = self._answer(command, caller)
+        except PermissionDenied as exc:
+            self._audit(caller, command.verb, command.words(), "denied", str(exc))
+            return Reply(str(exc), kind="denied")
+        except NotAvailable as exc:
+            self._audit(caller, command.verb, command.words(), "unavailable", str(exc))
+            return Reply(str(exc), kind="unavailable")
+        except PreprodError as exc:
+            self._audit(caller, command.verb, command.words(), "error", str(exc))
+            return Reply(str(exc), kind="error")
+        if spec.mutating:
+            self._audit(caller, command.verb, command.words(), "done", reply.text[:200])
+        return reply
+
+    def _check_surface(self, command: Command, caller: Caller) -> None:
+        for option in VERBS[command.verb].options:
+            if option.cli_only and option.name in command.options and caller.surface != "cli":
+                raise UsageError(f"`--{option.name}` works only in a terminal")
+
+    def _answer(self, command: Command, caller: Caller) -> Reply:
+        verb = command.verb
+        if verb == "help":
+            topic = command.args.get("verb")
+            return Reply(help.about(topic) if topic else help.overview(), title="preprod help")
+        if verb == "history":
+            return answers.history(self.store, command)
+        if verb == "status":
+            return answers.status(self, command)
+        if verb == "report":
+            return answers.report(self, command)
+        if verb == "cancel":
+            return self._cancel(command)
+        if verb == "schedule":
+            from bot.schedules import answer as schedule_answer
+
+            return schedule_answer(self, command, caller)
+        raise NotAvailable(f"`{verb}` is not available yet")
+
+    def _cancel(self, command: Command) -> Reply:
+        run_id = answers.run_id(command.args["run"])
+        if runs.get_run(self.store, run_id) is None:
+            raise UsageError(f"there is no run {run_id}")
+        if not self.runner.cancel(run_id):
+            job = jobs.get_job(self.store, run_id)
+            state = job["status"] if job else "finished"
+            return Reply(f"run {run_id} is not running (it is {state}); nothing to cancel")
+        return Reply(f"cancelling run {run_id}…")
+
+    def environment(self, name: str | None) -> str:
+        """A configured environment's name, with the nearest match when mistyped."""
+        env = self.settings.environment_name(name)
+        if env not in self.settings.environments:
+            known = list(self.settings.environments)
+            hint = nearest(env, known)
+            extra = f" Did you mean `{hint}`?" if hint else ""
+            raise UsageError(f"no environment `{env}`.{extra} Environments: {', '.join(known)}")
+        return env
+
+    def _app(self, name: str) -> str:
+        if name not in self.settings.apps:
+            known = list(self.settings.apps)
+            hint = nearest(name, known)
+            extra = f" Did you mean `{hint}`?" if hint else ""
+            raise UsageError(f"no app `{name}`.{extra} Apps: {', '.join(known)}")
+        return name
+
+    def request_for(self, command: Command) -> RunRequest:
+        """Validate a job command against the config and build its run request."""
+        args, opts = command.args, command.options
+        env_name = self.environment(str(opts.get("env") or args.get("env") or "") or None)
+        if self.settings.environments[env_name].protected:
+            raise PermissionDenied(
+                f"environment `{env_name}` is protected: it is read-only for every command"
+            )
+        app = self._app(args["app"]) if "app" in args else None
+        if command.verb == "test" and opts.get("app"):
+            app = self._app(str(opts["app"]))
+        plan = {
+            "ready": self.settings.plan,
+            "deploy": ["deploy"],
+            "rollback": ["rollback"],
+            "test": [command.subcommand or "e2e"],
+            "load": ["load"],
+        }[command.verb]
+        baseline = opts.get("baseline") or (self.settings.apps[app].baseline if app else None)
+        return RunRequest(
+            verb=command.verb,
+            app=app,
+            version=args.get("version"),
+            baseline=str(baseline) if baseline else None,
+            environment=env_name,
+            plan=list(plan),
+            load_users=int(str(opts["users"])) if str(opts.get("users", "")).isdigit() else None,
+            load_duration=str(opts["duration"]) if opts.get("duration") else None,
+        )
+
+    def _start(self, command: Command, caller: Caller, binding: dict[str, str]) -> Started:
+        if "users" in command.options and not str(command.options["users"]).isdigit():
+            raise UsageError("`--users` must be a whole number")
+        request = self.request_for(command)
+        run_id = runs.create_run(
+            self.store,
+            verb=command.verb,
+            command=command.text or " ".join([command.verb, *command.words()]),
+            app=request.app,
+            version=request.version,
+            baseline=request.baseline,
+            environment=request.environment,
+            plan=request.plan,
+            requested_by=caller.name or caller.user,
+            surface=caller.surface,
+        )
+        self._audit(caller, command.verb, command.words(), "started", "", run_id)
+        self.runner.submit(run_id, request, **binding)
+        what = " ".join(x for x in (command.verb, request.app, request.version) if x)
+        return Started(run_id, f"run {run_id}: {what} on {request.environment} started")
+
+    def _audit(
+        self,
+        caller: Caller,
+        verb: str,
+        args: list[str],
+        outcome: str,
+        detail: str = "",
+        run_id: int | None = None,
+    ) -> None:
+        audit.record(
+            self.store,
+            user=caller.user,
+            surface=caller.surface,
+            verb=verb,
+            args=args,
+            outcome=outcome,
+            detail=detail[:500],
+            run_id=run_id,
+        )
+
+    def _audit_finish(self, event: Event) -> None:
+        if event.kind != "run_finished":
+            return
+        run = runs.get_run(self.store, int(event.run_id))
+        if run is None:
+            return
+        audit.record(
+            self.store,
+            user=run["requested_by"] or "?",
+            surface=run["surface"] or "?",
+            verb=run["verb"],
+            args=[run["command"]],
+            outcome=str(event.data.get("status", "done")),
+            detail=event.message[:500],
+            run_id=run["id"],
+        )
+
+    def recover(self) -> list[int]:
+        """Close runs left active by a crashed bot as interrupted, and tell their threads."""
+        closed = []
+        for job in jobs.orphaned_jobs(self.store):
+            run_id = int(job["run_id"])
+            jobs.set_job(self.store, run_id, status="interrupted", progress="interrupted")
+            message = "interrupted: the bot stopped while this run was active; start it again"
+            runs.update_run(self.store, run_id, summary=message)
+            runs.add_event(self.store, run_id, "run_finished", message, None)
+            self.runner.publish(
+                Event("run_finished", str(run_id), message, data={"status": "interrupted"})
+            )
+            closed.append(run_id)
+        return closed

@@ -1,0 +1,49 @@
+"""Rendering for the terminal: replies, live run events and the final verdict."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from actions.context import Event
+from bot.replies import Reply
+
+STYLES = {"pass": "green", "warn": "yellow", "skipped": "dim", "fail": "red", "error": "red"}
+VERDICT_STYLES = {"go": "bold green", "go with risk": "bold yellow", "no-go": "bold red"}
+
+
+class TerminalView:
+    """Prints a run's events as they happen."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False)
+
+    def reply(self, reply: Reply) -> None:
+        style = {"info": "", "error": "red", "denied": "red", "unavailable": "yellow"}[reply.kind]
+        if reply.title and reply.kind == "info":
+            self.console.print(f"[bold]{escape(reply.title)}[/bold]")
+        self.console.print(escape(reply.text), style=style or None, soft_wrap=True)
+
+    def event(self, event: Event) -> None:
+        step = f"[cyan]{escape(event.step)}[/cyan] " if event.step else ""
+        if event.kind == "step_finished":
+            status = event.message.split(":", 1)[0].split(" ")[-1]
+            style = STYLES.get(status, "")
+            self.console.print(
+                f"{step}[{style}]{escape(event.message)}[/{style}]"
+                if style
+                else f"{step}{escape(event.message)}"
+            )
+        elif event.kind == "warning":
+            self.console.print(f"{step}[yellow]warning: {escape(event.message)}[/yellow]")
+        elif event.kind in ("progress", "step_started", "run_started", "run_created"):
+            self.console.print(f"{step}[dim]{escape(event.message)}[/dim]")
+        elif event.kind == "run_finished":
+            self.console.print(escape(event.message))
+
+    def verdict(self, verdict: str | None, report_path: str | None) -> None:
+        if verdict:
+            style = VERDICT_STYLES.get(verdict, "bold")
+            self.console.print(f"verdict: [{style}]{verdict.upper()}[/{style}]")
+        if report_path:
+            self.console.print(f"report: {escape(report_path)}")

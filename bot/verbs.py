@@ -1,0 +1,194 @@
+"""The command grammar as data: every verb, its arguments, options, help text and role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    help: str
+    value: str | None = None  # the metavar; None for a flag
+    choices: tuple[str, ...] = ()
+    cli_only: bool = False
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    summary: str
+    positionals: tuple[str, ...] = ()  # a trailing `?` marks an optional one
+    options: tuple[Option, ...] = ()
+    role: str = "viewer"
+    mutating: bool = False
+    available: bool = True
+    later: str = ""  # what brings it, when not available yet
+    subcommands: dict[str, str] = field(default_factory=dict)  # name -> role
+    rest: bool = False  # takes the remaining words (e.g. a command to schedule)
+    examples: tuple[str, ...] = ()
+
+    @property
+    def usage(self) -> str:
+        parts = [self.name]
+        for p in self.positionals:
+            parts.append(f"[{p[:-1]}]" if p.endswith("?") else f"<{p}>")
+        for o in self.options:
+            parts.append(f"[--{o.name}{' ' + o.value if o.value else ''}]")
+        if self.rest:
+            parts.append("-- <command…>")
+        return " ".join(parts)
+
+
+ENV = Option("env", "environment to act on (default: the configured default)", "ENV")
+
+VERBS: dict[str, Verb] = {
+    v.name: v
+    for v in [
+        Verb("help", "explain the commands, or one of them", ("verb?",)),
+        Verb(
+            "ready",
+            "full readiness run of a release: deploy, test, load, gate, report",
+            ("app", "version"),
+            (
+                ENV,
+                Option("baseline", "version to compare with", "VERSION"),
+                Option("report", "write the report to this file", "PATH", cli_only=True),
+            ),
+            role="engineer",
+            mutating=True,
+            examples=("ready shop 1.1", "ready shop 1.1 --env local --baseline 1.0"),
+        ),
+        Verb(
+            "deploy",
+            "deploy a release into an environment and wait until it is healthy",
+            ("app", "version"),
+            (ENV,),
+            role="engineer",
+            mutating=True,
+            examples=("deploy shop 1.1 --env local",),
+        ),
+        Verb(
+            "rollback",
+            "go back to the release deployed before the current one",
+            ("env?",),
+            role="engineer",
+            mutating=True,
+        ),
+        Verb(
+            "status",
+            "what runs now; a run's progress (`status 12`) or an environment's state",
+            ("target?",),
+        ),
+        Verb(
+            "test",
+            "run a test suite against what is deployed (`test e2e`)",
+            ("suite", "env?"),
+            (Option("app", "app whose suite to run (default: the deployed one)", "APP"),),
+            role="engineer",
+            mutating=True,
+            subcommands={"e2e": "engineer"},
+        ),
+        Verb(
+            "load",
+            "run the app's Locust load profile against what is deployed",
+            ("env?",),
+            (
+                Option("users", "concurrent users", "N"),
+                Option("duration", "how long, e.g. 30s", "DURATION"),
+            ),
+            role="engineer",
+            mutating=True,
+        ),
+        Verb(
+            "seed",
+            "seed an environment with synthetic or anonymised data",
+            ("env?",),
+            role="engineer",
+            mutating=True,
+            available=False,
+            later="data seeding",
+        ),
+        Verb(
+            "scan",
+            "security scans of the release and its endpoints",
+            ("env?",),
+            role="engineer",
+            mutating=True,
+            available=False,
+            later="security scans",
+        ),
+        Verb(
+            "chaos",
+            "chaos experiments with safety guards (`chaos list|run|stop`)",
+            ("action", "experiment?", "env?"),
+            role="engineer",
+            mutating=True,
+            available=False,
+            later="chaos experiments",
+            subcommands={"list": "viewer", "run": "engineer", "stop": "engineer"},
+        ),
+        Verb(
+            "metrics",
+            "SLO table of an environment from telemetry",
+            ("env?",),
+            (Option("compare", "run to compare with", "RUN"),),
+            available=False,
+            later="telemetry (Prometheus, SLO gate, regression judge)",
+        ),
+        Verb(
+            "logs",
+            "recent logs of a service, redacted and mined",
+            ("service", "env?"),
+            available=False,
+            later="log insight with redaction",
+        ),
+        Verb(
+            "rca",
+            "root-cause suggestions for a run",
+            ("run",),
+            available=False,
+            later="insight (log mining and LLM analysis)",
+        ),
+        Verb(
+            "defects",
+            "defects filed for a release",
+            ("release?",),
+            available=False,
+            later="the defect tracker",
+        ),
+        Verb(
+            "report",
+            "show a run's readiness report",
+            ("run",),
+            (Option("format", "output format", "FORMAT", choices=("md", "json")),),
+        ),
+        Verb(
+            "approve",
+            "approve a readiness report (release managers)",
+            ("run",),
+            role="release-manager",
+            mutating=True,
+            available=False,
+            later="approval in the thread",
+        ),
+        Verb(
+            "history",
+            "recent runs with their verdicts",
+            ("app?",),
+            (Option("limit", "how many runs", "N"),),
+        ),
+        Verb("cancel", "cancel a queued or running run", ("run",), role="engineer", mutating=True),
+        Verb(
+            "schedule",
+            "scheduled commands (`schedule list|add|remove`)",
+            ("action", "name?"),
+            (Option("cron", "crontab expression, e.g. '0 2 * * *'", "CRON"),),
+            role="viewer",
+            mutating=True,
+            rest=True,
+            subcommands={"list": "viewer", "add": "admin", "remove": "admin"},
+            examples=("schedule add nightly --cron '0 2 * * *' -- ready shop 1.1",),
+        ),
+    ]
+}

@@ -1,0 +1,118 @@
+"""The versioned schema. Append a migration; never edit one that has shipped."""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            verb TEXT NOT NULL,
+            command TEXT NOT NULL,
+            app TEXT,
+            version TEXT,
+            baseline TEXT,
+            environment TEXT,
+            plan TEXT,
+            status TEXT NOT NULL,
+            verdict TEXT,
+            score REAL,
+            summary TEXT,
+            report_path TEXT,
+            requested_by TEXT,
+            surface TEXT,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT
+        );
+        CREATE INDEX runs_by_app ON runs (app, version);
+        CREATE TABLE jobs (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+            status TEXT NOT NULL,
+            progress TEXT,
+            owner_pid INTEGER,
+            owner_host TEXT,
+            channel TEXT,
+            thread_ts TEXT,
+            status_ts TEXT,
+            response_url TEXT,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX jobs_by_status ON jobs (status);
+        CREATE INDEX jobs_by_thread ON jobs (channel, thread_ts);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            kind TEXT NOT NULL,
+            step TEXT,
+            message TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX events_by_run ON events (run_id);
+        CREATE TABLE steps (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            summary TEXT,
+            started_at TEXT,
+            finished_at TEXT,
+            UNIQUE (run_id, name)
+        );
+        CREATE TABLE results (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            step TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (run_id, step)
+        );
+        CREATE TABLE findings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            step TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            title TEXT NOT NULL,
+            evidence TEXT,
+            fingerprint TEXT NOT NULL,
+            service TEXT
+        );
+        CREATE INDEX findings_by_fingerprint ON findings (fingerprint);
+        CREATE TABLE measurements (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            step TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            unit TEXT,
+            baseline REAL,
+            tags TEXT
+        );
+        CREATE INDEX measurements_by_run ON measurements (run_id, step, name);
+        CREATE TABLE test_results (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            step TEXT NOT NULL,
+            test_id TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            time_s REAL,
+            message TEXT
+        );
+        CREATE INDEX test_results_by_test ON test_results (test_id);
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL,
+            surface TEXT NOT NULL,
+            verb TEXT NOT NULL,
+            args TEXT,
+            outcome TEXT NOT NULL,
+            detail TEXT,
+            run_id INTEGER
+        );
+        CREATE TABLE deliveries (
+            key TEXT PRIMARY KEY,
+            at TEXT NOT NULL
+        );
+        """,
+    ),
+]
