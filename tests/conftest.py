@@ -1,0 +1,70 @@
+"""Shared fixtures: a clean environment, the repository root, settings and a store in tmp_path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from actions.config import Settings
+from storage.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees a Slack token or a preprod setting from the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "PREPROD_")):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return ROOT
+
+
+def example_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
+    """The shipped preprod.yaml as data, with storage moved into tmp_path."""
+    data = yaml.safe_load((ROOT / "preprod.yaml").read_text())
+    data["storage"] = {
+        "path": str(tmp_path / "preprod.db"),
+        "artifacts": str(tmp_path / "artifacts"),
+    }
+    data["environments"]["local"]["workdir"] = str(tmp_path / "env-local")
+    shop = data["apps"]["shop"]
+    shop["releases_dir"] = str(ROOT / shop["releases_dir"])
+    shop["e2e"]["cwd"] = str(ROOT)
+    shop["load"]["locustfile"] = str(ROOT / shop["load"]["locustfile"])
+    shop["load"]["duration"] = "4s"
+    data.update(overrides)
+    return data
+
+
+def write_config(tmp_path: Path, **overrides: Any) -> Path:
+    """The example config, usable from any folder, written to tmp_path/preprod.yaml."""
+    path = tmp_path / "preprod.yaml"
+    path.write_text(yaml.safe_dump(example_config(tmp_path, **overrides)))
+    return path
+
+
+def example_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    settings = Settings.model_validate(example_config(tmp_path, **overrides))
+    settings.base_dir = ROOT
+    return settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return example_settings(tmp_path)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "preprod.db")
+    yield s
+    s.close()
