@@ -150,6 +150,8 @@ class Preprod:
             "load": ["load"],
         }[command.verb]
         baseline = opts.get("baseline") or (self.settings.apps[app].baseline if app else None)
+        if baseline == args.get("version"):
+            baseline = None
         return RunRequest(
             verb=command.verb,
             app=app,

@@ -26,20 +26,19 @@ class TerminalView:
 
     def event(self, event: Event) -> None:
         step = f"[cyan]{escape(event.step)}[/cyan] " if event.step else ""
+        message = escape(event.message)
         if event.kind == "step_finished":
             status = event.message.split(":", 1)[0].split(" ")[-1]
-            style = STYLES.get(status, "")
-            self.console.print(
-                f"{step}[{style}]{escape(event.message)}[/{style}]"
-                if style
-                else f"{step}{escape(event.message)}"
-            )
+            style = STYLES.get(status, "bold")
+            self.console.print(f"[{style}]{message}[/{style}]")
+        elif event.kind == "step_started":
+            self.console.print(f"[bold]▶ {escape(event.step or '')}[/bold]")
         elif event.kind == "warning":
-            self.console.print(f"{step}[yellow]warning: {escape(event.message)}[/yellow]")
-        elif event.kind in ("progress", "step_started", "run_started", "run_created"):
-            self.console.print(f"{step}[dim]{escape(event.message)}[/dim]")
-        elif event.kind == "run_finished":
-            self.console.print(escape(event.message))
+            self.console.print(f"  {step}[yellow]warning: {message}[/yellow]")
+        elif event.kind == "progress":
+            self.console.print(f"  {step}[dim]{message}[/dim]")
+        elif event.kind in ("run_started", "run_finished"):
+            self.console.print(message)
 
     def verdict(self, verdict: str | None, report_path: str | None) -> None:
         if verdict:

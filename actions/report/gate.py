@@ -105,7 +105,7 @@ def evaluate(results: list[Result], slos: list[SLO], config: GateConfig) -> Gate
 
 def _shown(o: ObjectiveScore) -> str:
     where = f" on {o.endpoint}" if o.endpoint else ""
-    value = "no data" if o.value is None else f"{o.value:g}{o.unit and ' ' + o.unit}"
+    value = "no data" if o.value is None else f"{round(o.value, 2):g}{o.unit and ' ' + o.unit}"
     return f"{o.name}{where}: {value} (objective {o.objective})"
 
 

@@ -20,16 +20,15 @@ from tests.conftest import ROOT, write_config
 pytestmark = pytest.mark.slow
 
 
-def _preprod(config: Path, *args: str, **kw) -> subprocess.Popen:
+def _preprod(config: Path, *args: str, output: int = subprocess.PIPE) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "--config", str(config), *args],
         cwd=config.parent,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        **kw,
     )
 
 
@@ -37,7 +36,7 @@ def test_a_run_killed_mid_way_is_marked_interrupted_on_restart(tmp_path: Path) -
     config = write_config(tmp_path)
     settings = load_settings(str(config))
     store = Store(settings.resolve(settings.storage.path))
-    proc = _preprod(config, "ready", "shop", "1.1")
+    proc = _preprod(config, "ready", "shop", "1.1", output=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
