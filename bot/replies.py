@@ -15,6 +15,7 @@ class Caller:
     groups: tuple[str, ...] = ()
     name: str = ""
     channel: str = ""
+    role: str | None = None  # fixed role (a schedule keeps the role of who added it)
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,12 @@ def fire(store_path: str, name: str, command: str, role: str, channel: str | Non
     if bot is None:
         log.error("schedule %s fired but no bot is running for %s", name, store_path)
         return
-    caller = Caller(user=f"schedule:{name}", surface="schedule", name=f"schedule {name}")
-    parsed = grammar.parse(command)
-    if not permissions.allowed(role, parsed):
-        log.error("schedule %s: role %s may not run %s", name, role, command)
-        return
+    caller = Caller(
+        user=f"schedule:{name}", surface="schedule", name=f"schedule {name}", role=role
+    )
     binding = {"channel": channel} if channel else {}
     result = bot.handle(command, caller, **binding)
-    log.info("schedule %s: %s", name, getattr(result, "text", result))
+    log.info("schedule %s ran %r: %s", name, command, result.text)
 
 
 def trigger(cron: str, timezone: str = "UTC") -> CronTrigger:
@@ -66,7 +64,8 @@ class Schedules:
             self.add(item.name, item.cron, item.command, "engineer", item.channel, item.timezone)
 
     def shutdown(self) -> None:
-        self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         _BOTS.pop(self.key, None)
 
     def add(

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from actions.environments.factory import open_environment
-
 from actions.config import Settings
 from actions.context import Event
 from actions.environments.base import Environment
+from actions.environments.factory import open_environment
 from actions.errors import NotAvailable, PermissionDenied, PreprodError, UsageError
 from actions.plan import RunRequest
 from bot import answers, grammar, help, permissions
@@ -44,6 +43,8 @@ class Preprod:
         self.runner.subscribe(self._audit_finish)
 
     def role(self, caller: Caller) -> str:
+        if caller.role is not None:
+            return caller.role
         return permissions.role_of(
             caller.user, caller.groups, self.settings.permissions, caller.surface
         )

@@ -10,10 +10,27 @@ from actions.errors import UsageError
 from bot.grammar import Command, parse
 from bot.verbs import VERBS
 
-ISSUE_VERBS = (
-    "help deploy status rollback seed test load scan chaos metrics logs rca defects ready "
-    "report approve history cancel schedule"
-).split()
+ISSUE_VERBS = [
+    "help",
+    "deploy",
+    "status",
+    "rollback",
+    "seed",
+    "test",
+    "load",
+    "scan",
+    "chaos",
+    "metrics",
+    "logs",
+    "rca",
+    "defects",
+    "ready",
+    "report",
+    "approve",
+    "history",
+    "cancel",
+    "schedule",
+]
 
 
 def test_the_grammar_has_every_verb_of_the_issue() -> None:
