@@ -171,7 +171,7 @@ class Settings(Strict):
     apps: dict[str, AppConfig] = Field(min_length=1)
     plan: list[str] = Field(default_factory=lambda: ["deploy", "e2e", "load", "report"])
     slos: list[SLO] = Field(default_factory=list)
-    gate: GateConfig = Field(default_factory=GateConfig)
+    gate: GateConfig = Field(default_factory=lambda: GateConfig())
     permissions: PermissionsConfig = Field(default_factory=PermissionsConfig)
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
     schedules: list[ScheduleConfig] = Field(default_factory=list)

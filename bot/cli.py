@@ -112,8 +112,14 @@ def _follow(bot: object, started: Started, words: list[str], view: TerminalView)
     assert isinstance(bot, Preprod)
     view.console.print(started.text)
     done = threading.Event()
-    thread = threading.Thread(target=lambda: (bot.runner.wait(started.run_id), done.set()))
-    thread.start()
+
+    def follow() -> None:
+        try:
+            bot.runner.wait(started.run_id)
+        finally:
+            done.set()
+
+    threading.Thread(target=follow, daemon=True).start()
     try:
         while not done.wait(0.2):
             pass

@@ -145,7 +145,7 @@ class JobRunner:
             self._close(ctx, "failed", f"internal error ({type(exc).__name__}); see the bot's log")
             return
         verdict = outcome.gate.verdict if outcome.gate else None
-        fields = {"verdict": verdict, "report_path": outcome.report_path}
+        fields: dict[str, object] = {"verdict": verdict, "report_path": outcome.report_path}
         if outcome.gate is not None:
             fields["score"] = outcome.gate.score
         summary = _summary(outcome)

@@ -22,7 +22,7 @@ def record(
     """Write one audit entry and return its id."""
     with store.transaction() as db:
         return int(
-            db["audit"]
+            db.table("audit")
             .insert(
                 {
                     "at": now_iso(),
@@ -36,11 +36,12 @@ def record(
                 }
             )
             .last_pk
+            or 0
         )
 
 
 def entries(store: Store, limit: int = 50, verb: str | None = None) -> list[dict[str, Any]]:
-    sql, params = "SELECT * FROM audit", []
+    sql, params = "SELECT * FROM audit", list[object]()
     if verb:
         sql += " WHERE verb = ?"
         params.append(verb)

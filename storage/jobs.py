@@ -13,7 +13,7 @@ ACTIVE_STATES = ("queued", "running")
 
 def create_job(store: Store, run_id: int, **binding: Any) -> None:
     with store.transaction() as db:
-        db["jobs"].insert(
+        db.table("jobs").insert(
             {
                 "run_id": run_id,
                 "status": "queued",
@@ -27,14 +27,14 @@ def create_job(store: Store, run_id: int, **binding: Any) -> None:
 
 def set_job(store: Store, run_id: int, **fields: Any) -> None:
     with store.transaction() as db:
-        db["jobs"].update(run_id, {**fields, "updated_at": now_iso()})
+        db.table("jobs").update(run_id, {**fields, "updated_at": now_iso()})
         if "status" in fields:
             extra: dict[str, Any] = {"status": fields["status"]}
             if fields["status"] == "running":
                 extra["started_at"] = now_iso()
             elif fields["status"] not in ACTIVE_STATES:
                 extra["finished_at"] = now_iso()
-            db["runs"].update(run_id, extra)
+            db.table("runs").update(run_id, extra)
 
 
 def get_job(store: Store, run_id: int) -> dict[str, Any] | None:
@@ -95,13 +95,13 @@ def claim_delivery(store: Store, key: str) -> bool:
         seen = list(db.query("SELECT 1 FROM deliveries WHERE key = ?", [key]))
         if seen:
             return False
-        db["deliveries"].insert({"key": key, "at": now_iso()})
+        db.table("deliveries").insert({"key": key, "at": now_iso()})
         return True
 
 
 def request_cancel(store: Store, run_id: int) -> None:
     with store.transaction() as db:
-        db["jobs"].update(run_id, {"cancel_requested": 1, "updated_at": now_iso()})
+        db.table("jobs").update(run_id, {"cancel_requested": 1, "updated_at": now_iso()})
 
 
 def cancel_requested(store: Store, run_ids: list[int]) -> set[int]:

@@ -17,12 +17,12 @@ def create_run(store: Store, **fields: Any) -> int:
     if isinstance(record.get("plan"), list):
         record["plan"] = json.dumps(record["plan"])
     with store.transaction() as db:
-        return int(db["runs"].insert(record).last_pk)
+        return int(db.table("runs").insert(record).last_pk or 0)
 
 
 def update_run(store: Store, run_id: int, **fields: Any) -> None:
     with store.transaction() as db:
-        db["runs"].update(run_id, fields)
+        db.table("runs").update(run_id, fields)
 
 
 def get_run(store: Store, run_id: int) -> dict[str, Any] | None:
@@ -58,7 +58,7 @@ def last_run_of(store: Store, app: str, version: str, verb: str = "ready") -> di
 
 def start_step(store: Store, run_id: int, position: int, name: str) -> None:
     with store.transaction() as db:
-        db["steps"].upsert(
+        db.table("steps").upsert(
             {
                 "run_id": run_id,
                 "position": position,
@@ -74,7 +74,7 @@ def save_result(store: Store, run_id: int, position: int, result: Any) -> None:
     """Store a step's Result whole, and its findings, measurements and tests as rows."""
     body = result.model_dump(mode="json")
     with store.transaction() as db:
-        db["steps"].upsert(
+        db.table("steps").upsert(
             {
                 "run_id": run_id,
                 "position": position,
@@ -86,14 +86,14 @@ def save_result(store: Store, run_id: int, position: int, result: Any) -> None:
             },
             pk=("run_id", "name"),
         )
-        db["results"].upsert(
+        db.table("results").upsert(
             {"run_id": run_id, "step": result.step, "body": json.dumps(body)},
             pk=("run_id", "step"),
         )
-        db["findings"].insert_all(
+        db.table("findings").insert_all(
             {"run_id": run_id, "step": result.step, **f} for f in body["findings"]
         )
-        db["measurements"].insert_all(
+        db.table("measurements").insert_all(
             {
                 "run_id": run_id,
                 "step": result.step,
@@ -102,7 +102,7 @@ def save_result(store: Store, run_id: int, position: int, result: Any) -> None:
             }
             for m in body["measurements"]
         )
-        db["test_results"].insert_all(
+        db.table("test_results").insert_all(
             {
                 "run_id": run_id,
                 "step": result.step,
@@ -131,7 +131,7 @@ def results_of(store: Store, run_id: int) -> list[dict[str, Any]]:
 
 def add_event(store: Store, run_id: int, kind: str, message: str, step: str | None) -> None:
     with store.transaction() as db:
-        db["events"].insert(
+        db.table("events").insert(
             {"run_id": run_id, "kind": kind, "step": step, "message": message, "at": now_iso()}
         )
 

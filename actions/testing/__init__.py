@@ -1,0 +1,1 @@
+"""The testing steps of a readiness run: e2e (a JUnit-reporting suite) and load (Locust)."""

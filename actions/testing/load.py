@@ -1,0 +1,251 @@
+"""The load step: run the app's Locust profile against one service and measure what it sees.
+
+Locust always runs as a subprocess, never imported: importing it monkey-patches this process
+with gevent. This step only measures; the gate judges the numbers against the SLOs.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from actions.config import LoadConfig, parse_duration
+from actions.context import RunContext
+from actions.result import (
+    Artifact,
+    Finding,
+    Measurement,
+    Result,
+    Severity,
+    Status,
+    fingerprint,
+    utcnow,
+)
+from actions.testing.locust_json import parse_stats_json
+from actions.testing.locust_stats import (
+    EndpointStats,
+    ExceptionRow,
+    LocustStats,
+    LocustStatsError,
+    live_stats,
+    parse_exceptions_csv,
+    parse_failures_csv,
+    parse_history_csv,
+    parse_stats_csv,
+)
+from actions.testing.process import harness_error, run_process
+
+STEP = "load"
+PROGRESS_EVERY_S = 3.0
+# Locust flushes its stats history to disk only every 5 s; its documented knob for that is
+# `locust.stats.CSV_STATS_FLUSH_INTERVAL_SEC`, usually set in a locustfile. Setting it here,
+# in the child process, keeps live progress at most a second old.
+_BOOTSTRAP = (
+    "import locust.stats; locust.stats.CSV_STATS_FLUSH_INTERVAL_SEC = 0.5; "
+    "from locust.main import main; main()"
+)
+_OUTPUTS = ("_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv", ".json")
+"""The files Locust writes, by their suffix after the prefix; the extension is the artifact kind."""
+
+
+class LoadRequest(BaseModel):
+    """What the load step needs: the Locust profile's config and the target service's base URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    config: LoadConfig
+    host: str
+    base_dir: Path
+
+
+def locust_command(config: LoadConfig, locustfile: Path, host: str, prefix: Path) -> list[str]:
+    """The command line of a headless Locust run writing its statistics under `prefix`."""
+    run_s = max(1, math.ceil(parse_duration(config.duration)))
+    return [
+        *(sys.executable, "-c", _BOOTSTRAP, "-f", str(locustfile), "--headless"),
+        *("-u", str(config.users), "-r", f"{config.spawn_rate:g}", "-t", f"{run_s}s"),
+        *("--host", host, "--csv", str(prefix), "--json-file", str(prefix)),
+        *("--only-summary", "--exit-code-on-error", "0"),
+    ]
+
+
+def run(request: LoadRequest, *, ctx: RunContext) -> Result:
+    """Generate load with Locust and return its measurements. Raises `Cancelled` if cancelled."""
+    started = utcnow()
+    ctx.check_cancelled()
+    config = request.config
+    locustfile = (request.base_dir / config.locustfile).resolve()
+    if not locustfile.is_file():
+        return harness_error(STEP, started, f"locustfile not found: {locustfile}")
+    try:
+        duration_s, timeout_s = parse_duration(config.duration), parse_duration(config.timeout)
+    except ValueError as exc:
+        return harness_error(STEP, started, f"load config is invalid: {exc}")
+    if timeout_s <= duration_s:
+        return harness_error(
+            STEP,
+            started,
+            f"load timeout {timeout_s:g}s is not longer than its duration {duration_s:g}s",
+        )
+    prefix = ctx.step_dir(STEP) / "locust"
+    for suffix in _OUTPUTS:  # never read a previous run's numbers
+        Path(f"{prefix}{suffix}").unlink(missing_ok=True)
+
+    ctx.progress(f"load: {config.users} users on {request.host} for {duration_s:g}s")
+    outcome = run_process(
+        locust_command(config, locustfile, request.host, prefix),
+        cwd=request.base_dir,
+        log_path=prefix.with_name("locust.log"),
+        timeout_s=timeout_s,
+        cancel_event=ctx.cancel_event,
+        on_tick=_progress_reporter(ctx, Path(f"{prefix}_stats_history.csv")),
+        tick_s=PROGRESS_EVERY_S,
+    )
+    ctx.check_cancelled()
+    artifacts = [
+        Artifact(name=f"locust{s}", path=f"{prefix}{s}", kind=s.rsplit(".", 1)[1])
+        for s in _OUTPUTS
+        if Path(f"{prefix}{s}").is_file()
+    ]
+    artifacts.append(Artifact(name="locust output", path=str(outcome.log_path), kind="log"))
+    if outcome.launch_error:
+        return harness_error(STEP, started, f"locust could not start: {outcome.launch_error}")
+    if outcome.timed_out:
+        return harness_error(
+            STEP, started, f"locust timed out after {timeout_s:g}s", outcome, artifacts
+        )
+    if outcome.exit_code != 0:
+        summary = f"locust exited with code {outcome.exit_code}: {outcome.last_line()}"
+        return harness_error(STEP, started, summary, outcome, artifacts)
+    try:
+        stats = _final_stats(prefix)
+    except (OSError, LocustStatsError) as exc:
+        return harness_error(STEP, started, f"locust wrote no readable statistics: {exc}", outcome)
+    agg = stats.aggregate
+    if agg.requests == 0:
+        summary = f"locust made no request in {duration_s:g}s: do the locustfile's tasks send any?"
+        return harness_error(STEP, started, summary, outcome, artifacts)
+    return Result(
+        step=STEP,
+        status=Status.PASS,
+        summary=(
+            f"{agg.requests} requests at {agg.rps:.1f} req/s, p95 {_ms(agg.percentile('95%'))} ms,"
+            f" {agg.error_rate_pct:.1f}% errors"
+        ),
+        findings=_findings(stats, prefix, config.service),
+        measurements=[m for row in (*stats.endpoints, agg) for m in _measurements(row)],
+        artifacts=artifacts,
+        data={
+            "aggregate": _row_data(agg),
+            "endpoints": [_row_data(row) for row in stats.endpoints],
+            "users": config.users,
+            "duration_s": duration_s,
+            "host": request.host,
+        },
+        started_at=started,
+        finished_at=utcnow(),
+    )
+
+
+def _progress_reporter(ctx: RunContext, history: Path) -> Callable[[float], None]:
+    def report(elapsed_s: float) -> None:
+        try:
+            live = live_stats(parse_history_csv(history.read_text()))
+        except (OSError, LocustStatsError):
+            return  # Locust has not written its first rows yet
+        if live is None:
+            return
+        ms = {name: getattr(live, name) for name in ("p50_ms", "p95_ms", "p99_ms")}
+        text = ", ".join(f"{n[:3]} {_ms(v)} ms" for n, v in ms.items())
+        ctx.progress(
+            f"load: {live.rps:.1f} req/s, {text}, errors {live.error_rate_pct:.1f}%",
+            rps=round(live.rps, 2),
+            error_rate_pct=round(live.error_rate_pct, 2),
+            requests=live.requests,
+            failures=live.failures,
+            users=live.users,
+            elapsed_s=round(elapsed_s, 1),
+            **ms,
+        )
+
+    return report
+
+
+def _final_stats(prefix: Path) -> LocustStats:
+    """The exact final numbers from the JSON file, else the (slightly stale) stats CSV."""
+    json_path = Path(f"{prefix}.json")
+    if json_path.is_file():
+        return parse_stats_json(json_path.read_text())
+    return parse_stats_csv(Path(f"{prefix}_stats.csv").read_text())
+
+
+def _measurements(row: EndpointStats) -> list[Measurement]:
+    values = {
+        "requests": (row.requests, ""),
+        "failures": (row.failures, ""),
+        "rps": (round(row.rps, 3), "req/s"),
+        "error_rate_pct": (round(row.error_rate_pct, 3), "%"),
+        "p50_ms": (row.percentile("50%") or 0.0, "ms"),
+        "p95_ms": (row.percentile("95%") or 0.0, "ms"),
+        "p99_ms": (row.percentile("99%") or 0.0, "ms"),
+        "avg_ms": (round(row.avg_ms, 3), "ms"),
+        "max_ms": (round(row.max_ms, 3), "ms"),
+    }
+    tags = {"endpoint": row.endpoint}
+    return [Measurement(name=n, value=v, unit=u, tags=tags) for n, (v, u) in values.items()]
+
+
+def _findings(stats: LocustStats, prefix: Path, service: str) -> list[Finding]:
+    failures = _read(parse_failures_csv, Path(f"{prefix}_failures.csv"))
+    findings = []
+    for row in (r for r in stats.endpoints if r.failures):
+        errors = [f for f in failures if (f.method, f.name) == (row.type, row.name)]
+        lines = [f"{row.failures} of {row.requests} requests failed ({row.error_rate_pct:.1f}%)"]
+        lines += [
+            f"{f.method} {f.name}: {f.error} (at least {f.occurrences} times)" for f in errors
+        ]
+        findings.append(
+            Finding(
+                severity=Severity.MEDIUM,
+                title=f"load requests failed: {row.endpoint}",
+                evidence="\n".join(lines),
+                fingerprint=fingerprint(STEP, service, row.endpoint),
+                service=service,
+            )
+        )
+    raised: dict[str, list[ExceptionRow]] = {}  # Locust keeps one row per distinct traceback
+    for exc in _read(parse_exceptions_csv, Path(f"{prefix}_exceptions.csv")):
+        raised.setdefault(exc.message, []).append(exc)
+    findings += [
+        Finding(
+            severity=Severity.MEDIUM,
+            title=f"load script raised: {message}",
+            evidence=f"at least {sum(r.count for r in rows)} times\n{rows[0].traceback.rstrip()}",
+            fingerprint=fingerprint(STEP, service, "exception", message),
+            service=service,
+        )
+        for message, rows in raised.items()
+    ]
+    return findings
+
+
+def _read(parse: Callable[[str], list[Any]], path: Path) -> list[Any]:
+    """Rows of an optional CSV; none if it is missing or unreadable."""
+    try:
+        return parse(path.read_text())
+    except (OSError, LocustStatsError):
+        return []
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:g}"
+
+
+def _row_data(row: EndpointStats) -> dict[str, Any]:
+    return {"endpoint": row.endpoint, **asdict(row), "error_rate_pct": row.error_rate_pct}
