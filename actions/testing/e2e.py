@@ -66,7 +66,9 @@ def run(request: E2ERequest, *, ctx: RunContext) -> Result:
     env = {url_variable(name): url for name, url in request.urls.items()}
     env["PREPROD_VERSION"] = request.version
 
-    ctx.progress(f"e2e: running {' '.join(request.config.command)}", command=argv)
+    shown = {"{python}": "python", "{junit}": junit_path.name}
+    words = (_fill(arg, shown) for arg in request.config.command)
+    ctx.progress(f"e2e: running {' '.join(words)}", command=argv)
     outcome = run_process(
         argv,
         cwd=cwd,
