@@ -25,7 +25,8 @@ class TerminalView:
         self.console.print(escape(reply.text), style=style or None, soft_wrap=True)
 
     def event(self, event: Event) -> None:
-        step = f"[cyan]{escape(event.step)}[/cyan] " if event.step else ""
+        named = event.step and not event.message.startswith(f"{event.step}:")
+        step = f"[cyan]{escape(event.step or '')}:[/cyan] " if named else ""
         message = escape(event.message)
         if event.kind == "step_finished":
             status = event.message.split(":", 1)[0].split(" ")[-1]
