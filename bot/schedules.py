@@ -29,9 +29,7 @@ def fire(store_path: str, name: str, command: str, role: str, channel: str | Non
     if bot is None:
         log.error("schedule %s fired but no bot is running for %s", name, store_path)
         return
-    caller = Caller(
-        user=f"schedule:{name}", surface="schedule", name=f"schedule {name}", role=role
-    )
+    caller = Caller(user=f"schedule:{name}", surface="schedule", name=f"schedule {name}", role=role)
     binding = {"channel": channel} if channel else {}
     result = bot.handle(command, caller, **binding)
     log.info("schedule %s ran %r: %s", name, command, result.text)

@@ -77,7 +77,9 @@ class Preprod:
             self._audit(caller, command.verb, command.words(), "error", str(exc))
             return Reply(str(exc), kind="error")
         if spec.mutating:
-            self._audit(caller, command.verb, command.words(), "done", reply.text[:200])
+            target = command.args.get("run", "")
+            run_id = int(target) if target.isdigit() else None
+            self._audit(caller, command.verb, command.words(), "done", reply.text[:200], run_id)
         return reply
 
     def _check_surface(self, command: Command, caller: Caller) -> None:

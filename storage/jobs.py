@@ -112,3 +112,9 @@ def cancel_requested(store: Store, run_ids: list[int]) -> set[int]:
         f"SELECT run_id FROM jobs WHERE cancel_requested = 1 AND run_id IN ({marks})", run_ids
     )
     return {int(row["run_id"]) for row in rows}
+
+
+def prune_deliveries(store: Store, older_than: str) -> int:
+    """Forget delivery ids recorded before `older_than` (ISO time); Slack retries within minutes."""
+    with store.transaction() as db:
+        return int(db.execute("DELETE FROM deliveries WHERE at < ?", [older_than]).rowcount)

@@ -1,0 +1,46 @@
+"""The Bolt app: signature checks, de-duplicated deliveries, the listeners, the error handler."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.slack.dedupe import DeliveryDedupe
+from bot.slack.failures import Failures
+from bot.slack.listeners import Listeners
+from bot.slack.run_blocks import CANCEL_ACTION
+from storage.store import Store
+
+SLASH_COMMAND = "/preprod"
+
+
+def build_app(
+    listeners: Listeners,
+    *,
+    client: WebClient,
+    signing_secret: str | None,
+    store: Store,
+    failures: Failures,
+    listener_executor: Executor,
+) -> App:
+    """A Bolt app for one bot. Without a signing secret (Socket Mode) there is no HTTP to verify.
+
+    Constructing it calls `auth.test` once, so a wrong token fails here, at start.
+    """
+    app = App(
+        name="preprod",
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=signing_secret is not None,
+        listener_executor=listener_executor,
+        logger=logging.getLogger("preprod.slack.bolt"),
+    )
+    app.use(DeliveryDedupe(store, listeners.metrics))
+    app.command(SLASH_COMMAND)(listeners.command)
+    app.event("app_mention")(listeners.mention)
+    app.action(CANCEL_ACTION)(listeners.cancel)
+    app.error(failures.bolt_error)
+    return app

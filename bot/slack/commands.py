@@ -1,0 +1,60 @@
+"""What a Slack message asks for, decided without I/O: fast answers, mentions, thread commands."""
+
+from __future__ import annotations
+
+import re
+
+from actions.config import PermissionsConfig
+from actions.errors import UsageError
+from bot import grammar, permissions
+from bot.verbs import VERBS
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+THREAD_VERBS = ("status", "cancel", "report")
+"""Verbs that, said bare in a run's thread, are about that run."""
+
+
+def answers_at_once(text: str, user: str, config: PermissionsConfig) -> bool:
+    """True when the answer needs no lookup, no job and no slow call, so it can go in the ack.
+
+    That is a usage error, `help`, an unavailable verb, or a denial that no user group could
+    change (roles are computed from the user id alone; groups are looked up only when needed).
+    """
+    try:
+        command = grammar.parse(text)
+    except UsageError:
+        return True
+    role = permissions.role_of(user, (), config, "slack")
+    allowed = permissions.allowed(role, command)
+    if allowed:
+        return command.verb == "help" or not VERBS[command.verb].available
+    return not permissions.groups_needed(config)
+
+
+def verb_of(text: str) -> str:
+    """The verb of a command line for metrics: a known verb, or `invalid`."""
+    try:
+        return grammar.parse(text).verb
+    except UsageError:
+        return "invalid"
+
+
+def mention_text(text: str) -> str:
+    """The command in an app mention: the text without `<@U…>` mentions."""
+    return " ".join(_MENTION.sub(" ", text or "").split())
+
+
+def in_thread(text: str, run_id: int | None) -> str:
+    """`status` (or `cancel`, `report`) said bare in a run's thread means that run."""
+    if run_id is None:
+        return text
+    words = text.split()
+    if len(words) == 1 and words[0].lower() in THREAD_VERBS:
+        return f"{words[0].lower()} {run_id}"
+    return text
+
+
+def run_id_of(value: str | None) -> int | None:
+    """The run id carried by a button's value, or None if it is not one."""
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else None
