@@ -14,7 +14,7 @@ from actions.deploy import step as deploy_step
 from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
 from actions.errors import Cancelled, PreprodError
-from actions.report.gate import GateOutcome, evaluate
+from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
 from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
 from actions.testing import e2e, load
@@ -185,9 +185,10 @@ def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Res
     path = Path(ctx.step_dir("report")) / "readiness.md"
     path.write_text(markdown, encoding="utf-8")
     outcome.report_path = str(path)
+    status = {GO: Status.PASS, GO_WITH_RISK: Status.WARN}.get(gate.verdict, Status.FAIL)
     return Result(
         step="report",
-        status=Status.PASS,
+        status=status,
         summary=f"verdict {gate.verdict}" + (f", SLO score {gate.score:g}%" if gate.score else ""),
         artifacts=[Artifact(name="readiness.md", path=str(path), kind="report")],
         data={"gate": gate.model_dump(), "verdict": gate.verdict},

@@ -30,13 +30,16 @@ def build_app(
 
     Constructing it calls `auth.test` once, so a wrong token fails here, at start.
     """
+    bolt_log = logging.getLogger("preprod.slack.bolt")
+    if not any(isinstance(f, _TokenNoise) for f in bolt_log.filters):
+        bolt_log.addFilter(_TokenNoise())
     app = App(
         name="preprod",
         client=client,
         signing_secret=signing_secret or "",
         request_verification_enabled=signing_secret is not None,
         listener_executor=listener_executor,
-        logger=logging.getLogger("preprod.slack.bolt"),
+        logger=bolt_log,
     )
     app.use(DeliveryDedupe(store, listeners.metrics))
     app.command(SLASH_COMMAND)(listeners.command)
@@ -44,3 +47,10 @@ def build_app(
     app.action(CANCEL_ACTION)(listeners.cancel)
     app.error(failures.bolt_error)
     return app
+
+
+class _TokenNoise(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it always does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()

@@ -149,7 +149,7 @@ _SEVERITY = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 def _measurement(m: Mapping[str, Any]) -> str:
     value = m.get("value")
-    shown = f"{value:g}" if isinstance(value, int | float) else str(value)
+    shown = f"{round(value, 2):g}" if isinstance(value, int | float) else str(value)
     unit = f" {m['unit']}" if m.get("unit") else ""
     return f"{escape(m.get('name', '?'))} *{escape(shown)}*{escape(unit)}"
 
@@ -182,7 +182,8 @@ def verdict_message(
 def _objective(o: Mapping[str, Any]) -> str:
     emoji = OBJECTIVE_EMOJI.get(o.get("status", ""), ":grey_question:")
     value = o.get("value")
-    shown = "no data" if value is None else f"{value:g}{' ' + o['unit'] if o.get('unit') else ''}"
+    unit = f" {o['unit']}" if o.get("unit") else ""
+    shown = "no data" if value is None else f"{round(value, 2):g}{unit}"
     key = " _(key)_" if o.get("key") else ""
     return (
         f"{emoji} {escape(o.get('name', '?'))}{key}: *{escape(shown)}* "
