@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from actions.errors import Cancelled
+from actions.insight.redact import redact
 
 if TYPE_CHECKING:
     from actions.config import Settings
@@ -42,6 +43,7 @@ class RunContext:
     step: str | None = None
 
     def emit(self, kind: str, message: str, **data: Any) -> None:
+        message = redact(message)
         event = Event(kind=kind, run_id=self.run_id, message=message, step=self.step, data=data)
         for handler in list(self.handlers):
             handler(event)

@@ -14,6 +14,7 @@ from actions.deploy import step as deploy_step
 from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
 from actions.errors import Cancelled, PreprodError
+from actions.insight.redact import redact_result
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
 from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
@@ -96,6 +97,7 @@ def execute(
 
 
 def _finish(ctx: RunContext, position: int, result: Result, outcome: RunOutcome) -> None:
+    result = redact_result(result)
     runs.save_result(ctx.store, int(ctx.run_id), position, result)
     outcome.results.append(result)
     ctx.emit("step_finished", f"{result.step} {result.status.value}: {result.summary}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from actions.config import Settings
 from actions.context import Event, EventHandler, RunContext
 from actions.errors import PreprodError
+from actions.insight.redact import redact
 from actions.plan import RunOutcome, RunRequest, execute
 from storage import jobs as job_store
 from storage import runs
@@ -154,6 +155,7 @@ class JobRunner:
 
     def _close(self, ctx: RunContext, status: str, summary: str) -> None:
         run_id = int(ctx.run_id)
+        summary = redact(summary)
         runs.update_run(self.store, run_id, summary=summary)
         job_store.set_job(self.store, run_id, status=status, progress=summary)
         ctx.step = None
