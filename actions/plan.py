@@ -55,6 +55,10 @@ def execute(
 ) -> RunOutcome:
     """Run each step of the plan in order; stop acting after a failed deploy or a cancel."""
     env = env_factory(ctx.settings, request.environment)
+    if request.app is None and request.verb != "rollback":
+        state = env.status()
+        if state.app:
+            runs.update_run(ctx.store, int(ctx.run_id), app=state.app, version=state.version)
     outcome = RunOutcome()
     blocked: str | None = None
     deployed_here = False

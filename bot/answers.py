@@ -80,7 +80,8 @@ def status(bot: Preprod, command: Command) -> Reply:
             lines[0] += f" (previous {state.previous_version})"
         for s in state.services:
             mark = "healthy" if s.healthy else "UNHEALTHY"
-            lines.append(f"  {s.name:<12} {s.version or '?':<6} {mark:<9} {s.url or ''} {s.detail}")
+            detail = "" if s.detail == "healthy" else f" {s.detail}"
+            lines.append(f"  {s.name:<12} {s.version or '?':<6} {mark:<9} {s.url or ''}{detail}")
         return Reply("\n".join(lines), title=f"environment {name}", data={"status": state})
     active = jobs.active_jobs(bot.store)
     if not active:

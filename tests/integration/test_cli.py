@@ -93,3 +93,28 @@ def test_ready_on_the_good_release_is_go_and_the_candidate_is_no_go(tmp_path: Pa
     lines = history.stdout.splitlines()
     assert "ready    shop 1.1" in lines[1] and "no-go" in lines[1]
     assert "ready    shop 1.0" in lines[2] and "→ go" in lines[2]
+
+
+@pytest.mark.slow
+def test_deploy_status_and_rollback_from_a_terminal(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    run = lambda *args: preprod("--config", str(config), *args, cwd=tmp_path)  # noqa: E731
+    try:
+        assert run("deploy", "shop", "1.0").returncode == 0
+        assert run("deploy", "shop", "1.1").returncode == 0
+        status = run("status", "local").stdout
+        assert "local (local): shop 1.1 (previous 1.0)" in status
+        assert status.count("healthy") == 2
+        rolled = run("rollback")
+        assert rolled.returncode == 0, rolled.stdout
+        assert "local (local): shop 1.0 (previous 1.1)" in run("status").stdout
+        tested = run("test", "e2e")
+        assert tested.returncode == 0, tested.stdout
+        assert "e2e pass: 12 passed" in tested.stdout
+        history = run("history").stdout
+        assert "test     shop 1.0" in history
+    finally:
+        from actions.environments.factory import open_environment
+        from bot.settings import load_settings
+
+        open_environment(load_settings(str(config)), "local").teardown()
