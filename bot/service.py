@@ -76,10 +76,10 @@ class Preprod:
         except PreprodError as exc:
             self._audit(caller, command.verb, command.words(), "error", str(exc))
             return Reply(str(exc), kind="error")
-        if spec.mutating:
-            target = command.args.get("run", "")
-            run_id = int(target) if target.isdigit() else None
-            self._audit(caller, command.verb, command.words(), "done", reply.text[:200], run_id)
+        target = command.args.get("run", "")
+        run_id = int(target) if target.isdigit() else None
+        outcome = "done" if spec.mutating else "answered"
+        self._audit(caller, command.verb, command.words(), outcome, reply.text[:200], run_id)
         return reply
 
     def _check_surface(self, command: Command, caller: Caller) -> None:

@@ -194,3 +194,16 @@ def _wait_for(condition, timeout: float = 10.0) -> None:
             return
         done.wait(0.05)
     raise AssertionError("condition not met in time")
+
+
+def test_every_command_is_audited_even_a_read(make_bot) -> None:
+    bot = make_bot()
+    bot.handle("history --limit 5", VIEWER)
+    entry = audit.entries(bot.store)[0]
+    assert (entry["user"], entry["surface"], entry["verb"], entry["outcome"]) == (
+        "U_VIEW",
+        "slack",
+        "history",
+        "answered",
+    )
+    assert entry["args"] == ["--limit=5"]
