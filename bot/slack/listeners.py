@@ -86,13 +86,7 @@ class Listeners:
             job = jobs.job_for_thread(self.bot.store, channel, str(thread))
             run_id = int(job["run_id"]) if job else None
         text = commands.in_thread(commands.mention_text(str(event.get("text") or "")), run_id)
-        caller = Caller(
-            user=user,
-            surface="slack",
-            groups=self.groups.groups_of(user),
-            name=user,
-            channel=channel,
-        )
+        caller = self._member(user, user, channel)
         outcome = self.bot.handle(text, caller, channel=channel, thread_ts=reply_ts)
         self._count(commands.verb_of(text), outcome, "mention")
         if isinstance(outcome, Reply):
@@ -115,14 +109,7 @@ class Listeners:
             outcome: Reply | Started = Reply("this button does not name a run", kind="error")
         else:
             name = str(who.get("username") or who.get("name") or user)
-            caller = Caller(
-                user=user,
-                surface="slack",
-                groups=self.groups.groups_of(user),
-                name=name,
-                channel=channel,
-            )
-            outcome = self.bot.handle(f"cancel {run_id}", caller)
+            outcome = self.bot.handle(f"cancel {run_id}", self._member(user, name, channel))
         self._count("cancel", outcome, "button")
         if isinstance(outcome, Reply) and body.get("response_url"):
             self._respond(str(body["response_url"]), outcome)
@@ -138,6 +125,11 @@ class Listeners:
             name=name,
             channel=str(body.get("channel_id") or ""),
         )
+
+    def _member(self, user: str, name: str, channel: str) -> Caller:
+        """A caller with the user groups looked up (slow: only after the ack)."""
+        groups = self.groups.groups_of(user)
+        return Caller(user=user, surface="slack", groups=groups, name=name, channel=channel)
 
     def _respond(self, url: str, reply: Reply) -> None:
         fallback, reply_blocks = blocks.reply_message(reply)
