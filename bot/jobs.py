@@ -34,7 +34,7 @@ class _Running:
 
 
 class JobRunner:
-    """Runs jobs on a small thread pool, one at a time per environment."""
+    """Runs jobs on a small thread pool, one at a time per environment (across processes)."""
 
     def __init__(
         self,
@@ -50,7 +50,6 @@ class JobRunner:
         self._execute = executor
         self._listeners: list[EventHandler] = []
         self._running: dict[int, _Running] = {}
-        self._env_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch_cancels, daemon=True)
@@ -104,10 +103,6 @@ class JobRunner:
             self.cancel(run_id)
         self._pool.shutdown(wait=True, cancel_futures=False)
 
-    def _env_lock(self, name: str) -> threading.Lock:
-        with self._lock:
-            return self._env_locks.setdefault(name, threading.Lock())
-
     def _run(self, run_id: int, request: RunRequest, cancel: threading.Event) -> None:
         ctx = RunContext(
             settings=self.settings,
@@ -117,17 +112,20 @@ class JobRunner:
             handlers=[self._journal, self.publish],
             cancel_event=cancel,
         )
-        lock = self._env_lock(request.environment)
+        env = request.environment
         try:
-            while not lock.acquire(timeout=1.0):
+            while (holder := job_store.lock_environment(self.store, env, run_id)) is not None:
                 if cancel.is_set():
                     self._close(ctx, "cancelled", "cancelled while waiting for the environment")
                     return
-                job_store.set_job(self.store, run_id, progress="waiting for the environment")
+                job_store.set_job(
+                    self.store, run_id, progress=f"waiting for {env}: run {holder} is using it"
+                )
+                cancel.wait(1.0)
             try:
                 self._work(ctx, request)
             finally:
-                lock.release()
+                job_store.unlock_environment(self.store, env, run_id)
         finally:
             with self._lock:
                 self._running.pop(run_id, None)

@@ -118,3 +118,41 @@ def prune_deliveries(store: Store, older_than: str) -> int:
     """Forget delivery ids recorded before `older_than` (ISO time); Slack retries within minutes."""
     with store.transaction() as db:
         return int(db.execute("DELETE FROM deliveries WHERE at < ?", [older_than]).rowcount)
+
+
+def lock_environment(store: Store, environment: str, run_id: int) -> int | None:
+    """Take the environment for a run; None if taken, else the id of the run holding it.
+
+    A lock whose owner process is gone (a crash) is taken over.
+    """
+    with store.transaction() as db:
+        rows = list(db.query("SELECT * FROM env_locks WHERE environment = ?", [environment]))
+        if rows:
+            held = rows[0]
+            mine = held["owner_pid"] == os.getpid() and held["owner_host"] == socket.gethostname()
+            if held["run_id"] != run_id and (mine or _owner_alive(held)):
+                return int(held["run_id"])
+        db.table("env_locks").upsert(
+            {
+                "environment": environment,
+                "run_id": run_id,
+                "owner_pid": os.getpid(),
+                "owner_host": socket.gethostname(),
+                "at": now_iso(),
+            },
+            pk="environment",
+        )
+        return None
+
+
+def unlock_environment(store: Store, environment: str, run_id: int) -> None:
+    with store.transaction() as db:
+        db.execute(
+            "DELETE FROM env_locks WHERE environment = ? AND run_id = ?", [environment, run_id]
+        )
+
+
+def _owner_alive(row: dict[str, Any]) -> bool:
+    if row["owner_host"] != socket.gethostname():
+        return True  # another machine's lock: only it may release it
+    return _pid_alive(row["owner_pid"])

@@ -115,4 +115,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE env_locks (
+            environment TEXT PRIMARY KEY,
+            run_id INTEGER NOT NULL,
+            owner_pid INTEGER NOT NULL,
+            owner_host TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """,
+    ),
 ]

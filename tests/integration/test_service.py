@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -207,3 +209,25 @@ def test_every_command_is_audited_even_a_read(make_bot) -> None:
         "answered",
     )
     assert entry["args"] == ["--limit=5"]
+
+
+def test_a_run_waits_while_another_process_holds_the_environment(make_bot) -> None:
+    bot = make_bot()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)"], stdout=subprocess.DEVNULL
+    )
+    try:
+        jobs.lock_environment(bot.store, "local", 999)
+        bot.store.db.execute("UPDATE env_locks SET owner_pid = ?", [holder.pid])
+        started = bot.handle("deploy shop 1.1", ENGINEER)
+        _wait_for(
+            lambda: (
+                "run 999 is using it" in (jobs.get_job(bot.store, started.run_id)["progress"] or "")
+            )
+        )
+        assert jobs.get_job(bot.store, started.run_id)["status"] == "queued"
+    finally:
+        holder.kill()
+        holder.wait()
+    bot.runner.wait(started.run_id, timeout=15)
+    assert runs.get_run(bot.store, started.run_id)["status"] == "done"

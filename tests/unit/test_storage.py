@@ -120,3 +120,23 @@ def test_the_baseline_is_the_last_good_ready_run_of_that_version(store: Store) -
     bad = runs.create_run(store, verb="ready", command="c", app="shop", version="1.0")
     runs.update_run(store, bad, status="done", verdict="no-go")
     assert runs.baseline_run(store, "shop", "1.0")["id"] == good
+
+
+def test_an_environment_is_held_by_one_run_at_a_time(store: Store) -> None:
+    assert jobs.lock_environment(store, "local", 1) is None
+    assert jobs.lock_environment(store, "local", 2) == 1
+    assert jobs.lock_environment(store, "local", 1) is None  # the holder may take it again
+    jobs.unlock_environment(store, "local", 1)
+    assert jobs.lock_environment(store, "local", 2) is None
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(store: Store) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert jobs.lock_environment(store, "local", 1) is None
+    store.db.execute("UPDATE env_locks SET owner_pid = ?", [int(dead.stdout)])
+    assert jobs.lock_environment(store, "local", 2) is None
