@@ -8,11 +8,16 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings as hypothesis_settings
 
 from actions.config import Settings
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests judge behaviour, not speed: no per-example deadline on a busy 2-core machine.
+hypothesis_settings.register_profile("preprod", deadline=None)
+hypothesis_settings.load_profile("preprod")
 
 
 @pytest.fixture(autouse=True)
