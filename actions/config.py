@@ -48,9 +48,17 @@ class LocalService(Strict):
     env: dict[str, str] = Field(default_factory=dict)
 
 
+class KubeService(Strict):
+    """Where a service lives in Kubernetes: its Deployment and the container to update."""
+
+    deployment: str | None = None  # default: the service's name
+    container: str | None = None  # default: the container named like the service, else the first
+
+
 class ServiceConfig(Strict):
     local: LocalService | None = None
-    image: str | None = None
+    image: str | None = None  # repository; a release's image is `<image>:<version>`
+    kubernetes: KubeService = Field(default_factory=lambda: KubeService())
     owner: str | None = None
     depends_on: list[str] = Field(default_factory=list)
 
@@ -95,8 +103,36 @@ class EnvironmentConfig(Strict):
     workdir: str | None = None
     teardown_after_run: bool = True
     health_timeout: str = "20s"
+    # kind: kubernetes
     namespace: str | None = None
-    context: str | None = None
+    context: str | None = None  # kubeconfig context; none: the current one, or in-cluster
+    kubeconfig: str | None = None  # none: $KUBECONFIG or ~/.kube/config, else in-cluster
+    allowed_namespaces: list[str] = Field(default_factory=list)  # default: [namespace]
+    allowed_contexts: list[str] = Field(default_factory=list)  # default: [context] when set
+    rollout_timeout: str = "5m"
+    flags_configmap: str = "preprod-flags"
+    urls: dict[str, str] = Field(default_factory=dict)  # service -> base URL ({namespace})
+    canary: bool = False  # deploy the candidate beside the baseline instead of over it
+    canary_replicas: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _kubernetes_needs_a_namespace(self) -> EnvironmentConfig:
+        if self.kind == "kubernetes" and not self.namespace:
+            raise ValueError("a kubernetes environment needs a namespace")
+        allowed = self.allowed_namespaces
+        if self.namespace and allowed and self.namespace not in allowed:
+            raise ValueError(f"namespace {self.namespace!r} is not in allowed_namespaces")
+        if self.context and self.allowed_contexts and self.context not in self.allowed_contexts:
+            raise ValueError(f"context {self.context!r} is not in allowed_contexts")
+        return self
+
+    def namespace_allowed(self, namespace: str) -> bool:
+        """Namespaces this environment may touch: its allowlist, or only its own namespace."""
+        return namespace in (self.allowed_namespaces or [self.namespace])
+
+    def context_allowed(self, context: str | None) -> bool:
+        allowed = self.allowed_contexts or ([self.context] if self.context else [])
+        return not allowed or context in allowed
 
 
 class SLO(Strict):
