@@ -64,7 +64,7 @@ def parse_stats_json(text: str) -> LocustStats:
     try:
         raw = json.loads(text)
         entries = [_Entry.read(item) for item in raw]
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         raise LocustStatsError(f"the Locust JSON stats are not readable: {exc!r}") from exc
     starts = [e.start for e in entries if e.start]
     lasts = [e.last for e in entries if e.last]
