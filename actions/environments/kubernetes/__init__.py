@@ -1,0 +1,1 @@
+"""The `kubernetes` environment kind, through the official client."""
