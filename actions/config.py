@@ -128,7 +128,7 @@ class EnvironmentConfig(Strict):
 
     def namespace_allowed(self, namespace: str) -> bool:
         """Namespaces this environment may touch: its allowlist, or only its own namespace."""
-        return namespace in (self.allowed_namespaces or [self.namespace])
+        return namespace in (self.allowed_namespaces or [str(self.namespace)])
 
     def context_allowed(self, context: str | None) -> bool:
         allowed = self.allowed_contexts or ([self.context] if self.context else [])
