@@ -13,11 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from actions.report.criteria import parse_criterion
 
-STEPS = ("deploy", "seed", "e2e", "load", "scan", "chaos", "analyze", "report")
+STEPS = ("deploy", "parity", "seed", "e2e", "load", "scan", "chaos", "analyze", "report")
 """Every step a plan may name, in the default order."""
-
-AVAILABLE_STEPS = frozenset({"deploy", "e2e", "load", "report"})
-"""Steps this version can run; the others are skipped with a plain reason."""
 
 ROLES = ("viewer", "engineer", "release-manager", "admin")
 

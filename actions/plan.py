@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from actions.config import STEPS, Settings
 from actions.context import RunContext
+from actions.deploy import parity
 from actions.deploy import step as deploy_step
 from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
@@ -119,6 +120,9 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
         return deploy_step.deploy(release, env=env, ctx=ctx)
     if step == "rollback":
         return deploy_step.rollback(env=env, ctx=ctx)
+    if step == "parity":
+        candidate = set(ctx.settings.apps[request.app].services) if request.app else set()
+        return parity.run(request.environment, request.app, candidate, ctx=ctx)
     app_name = request.app or env.status().app
     if not app_name or app_name not in ctx.settings.apps:
         return _skipped(step, f"nothing is deployed on {env.name}")

@@ -30,7 +30,7 @@ class Command:
         spec = VERBS[self.verb]
         if not spec.subcommands:
             return None
-        return self.args.get(spec.positionals[0].rstrip("?"))
+        return self.args.get(spec.positionals[spec.sub_index].rstrip("?"))
 
     def words(self) -> list[str]:
         """The arguments as a flat list, for the audit log."""
@@ -135,16 +135,20 @@ def _bind(spec: Verb, positionals: list[str]) -> dict[str, str]:
         raise _usage(spec, f"unexpected `{extra}`")
     args = dict(zip(names, positionals, strict=False))
     for name, value in args.items():
-        if not _WORD.match(value):
+        if name in spec.free:
+            if len(value) > 1100 or "\n" in value:
+                raise _usage(spec, f"<{name}> is too long or spans lines")
+        elif not _WORD.match(value):
             raise _usage(spec, f"<{name}> `{_shown(value)}` is not a valid name")
-    if spec.subcommands:
-        sub = args[names[0]].lower()
+    key = names[spec.sub_index] if spec.subcommands else None
+    if key is not None and key in args:
+        sub = args[key].lower()
         if sub not in spec.subcommands:
             hint = nearest(sub, list(spec.subcommands))
             extra = f" Did you mean `{hint}`?" if hint else ""
             choices = "|".join(spec.subcommands)
             raise _usage(spec, f"`{_shown(sub)}` is not one of {choices}.{extra}")
-        args[names[0]] = sub
+        args[key] = sub
     return args
 
 

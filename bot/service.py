@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from actions.config import Settings
 from actions.context import Event
+from actions.deploy import flags
 from actions.environments.base import Environment
 from actions.environments.factory import open_environment
 from actions.errors import NotAvailable, PermissionDenied, PreprodError, UsageError
@@ -21,7 +22,7 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-JOB_VERBS = {"ready", "deploy", "rollback", "test", "load"}
+JOB_VERBS = {"ready", "deploy", "rollback", "test", "load", "parity"}
 
 
 class Preprod:
@@ -100,6 +101,8 @@ class Preprod:
             return answers.report(self, command)
         if verb == "cancel":
             return self._cancel(command)
+        if verb == "flags":
+            return self._flags(command, caller)
         if verb == "schedule":
             from bot.schedules import answer as schedule_answer
 
@@ -115,6 +118,20 @@ class Preprod:
             state = job["status"] if job else "finished"
             return Reply(f"run {run_id} is not running (it is {state}); nothing to cancel")
         return Reply(f"cancelling run {run_id}…")
+
+    def _flags(self, command: Command, caller: Caller) -> Reply:
+        env = self.environment(command.args["env"])
+        if command.subcommand != "set":
+            current = flags.show(self.settings, env)
+            lines = [f"{k} = {v}" for k, v in sorted(current.items())] or ["no flags set"]
+            return Reply("\n".join(lines), title=f"feature flags of {env}")
+        assignment = command.args.get("assignment")
+        if not assignment:
+            raise UsageError("usage: `flags ENV set NAME=VALUE`")
+        self._audit(caller, "flags", command.words(), "requested")
+        done = flags.change(self.settings, env, assignment)
+        was = "unset" if done.old is None else f"`{done.old}`"
+        return Reply(f"{env}: {done.name} = `{done.new}` (was {was})", title="feature flag changed")
 
     def environment(self, name: str | None) -> str:
         """A configured environment's name, with the nearest match when mistyped."""
@@ -138,7 +155,7 @@ class Preprod:
         """Validate a job command against the config and build its run request."""
         args, opts = command.args, command.options
         env_name = self.environment(str(opts.get("env") or args.get("env") or "") or None)
-        if self.settings.environments[env_name].protected:
+        if VERBS[command.verb].mutating and self.settings.environments[env_name].protected:
             raise PermissionDenied(
                 f"environment `{env_name}` is protected: it is read-only for every command"
             )
@@ -151,6 +168,7 @@ class Preprod:
             "rollback": ["rollback"],
             "test": [command.subcommand or "e2e"],
             "load": ["load"],
+            "parity": ["parity"],
         }[command.verb]
         baseline = opts.get("baseline") or (self.settings.apps[app].baseline if app else None)
         if baseline == args.get("version"):

@@ -25,6 +25,8 @@ class Verb:
     available: bool = True
     later: str = ""  # what brings it, when not available yet
     subcommands: dict[str, str] = field(default_factory=dict)  # name -> role
+    sub_index: int = 0  # which positional holds the subcommand
+    free: tuple[str, ...] = ()  # positionals taking free text (e.g. NAME=VALUE), not a name
     rest: bool = False  # takes the remaining words (e.g. a command to schedule)
     examples: tuple[str, ...] = ()
 
@@ -179,6 +181,23 @@ VERBS: dict[str, Verb] = {
             (Option("limit", "how many runs", "N"),),
         ),
         Verb("cancel", "cancel a queued or running run", ("run",), role="engineer", mutating=True),
+        Verb(
+            "parity",
+            "differences between an environment and its production twin",
+            ("env?",),
+            examples=("parity staging",),
+        ),
+        Verb(
+            "flags",
+            "feature flags of an environment; `flags ENV set NAME=VALUE` changes one",
+            ("env", "action?", "assignment?"),
+            role="viewer",
+            mutating=True,
+            subcommands={"show": "viewer", "set": "engineer"},
+            sub_index=1,
+            free=("assignment",),
+            examples=("flags staging", "flags staging set checkout.new_flow=true"),
+        ),
         Verb(
             "schedule",
             "scheduled commands (`schedule list|add|remove`)",

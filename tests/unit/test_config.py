@@ -55,7 +55,7 @@ def test_bad_slo_criterion_is_explained(tmp_path: Path) -> None:
 def test_unknown_plan_step_lists_the_steps(tmp_path: Path) -> None:
     data = _shipped()
     data["plan"] = ["deploy", "pray"]
-    with pytest.raises(ConfigError, match="unknown step 'pray'; steps are deploy, seed"):
+    with pytest.raises(ConfigError, match="unknown step 'pray'; steps are deploy, parity, seed"):
         load_settings(str(_write(tmp_path, data)))
 
 

@@ -35,8 +35,24 @@ ISSUE_VERBS = [
 ]
 
 
-def test_the_grammar_has_every_verb_of_the_issue() -> None:
-    assert sorted(VERBS) == sorted(ISSUE_VERBS)
+def test_the_grammar_has_every_verb_of_the_issues() -> None:
+    assert sorted(VERBS) == sorted([*ISSUE_VERBS, "parity", "flags"])
+
+
+def test_flags_takes_an_environment_then_set_and_an_assignment() -> None:
+    command = parse("flags staging set checkout.new_flow=true")
+    assert command.args == {
+        "env": "staging",
+        "action": "set",
+        "assignment": "checkout.new_flow=true",
+    }
+    assert command.subcommand == "set"
+    assert parse("flags staging").subcommand is None
+
+
+def test_a_mistyped_flags_action_names_the_nearest() -> None:
+    with pytest.raises(UsageError, match="Did you mean `set`"):
+        parse("flags staging sett a=b")
 
 
 def test_ready_takes_app_and_version() -> None:

@@ -29,12 +29,27 @@ SAMPLE = {
     "history": "history",
     "cancel": "cancel 1",
     "schedule": "schedule add nightly --cron '0 2 * * *' -- ready shop 1.1",
+    "parity": "parity staging",
+    "flags": "flags staging set a=b",
 }
 
 # The least role each sample command needs.
 EXPECTED = {
-    "viewer": {"help", "status", "metrics", "logs", "rca", "defects", "report", "history"},
-    "engineer": {"ready", "deploy", "rollback", "test", "load", "seed", "scan", "chaos", "cancel"},
+    "viewer": {
+        "help",
+        "status",
+        "metrics",
+        "logs",
+        "rca",
+        "defects",
+        "report",
+        "history",
+        "parity",
+    },
+    "engineer": {
+        *("ready", "deploy", "rollback", "test", "load", "seed", "scan", "chaos", "cancel"),
+        "flags",
+    },
     "release-manager": {"approve"},
     "admin": {"schedule"},
 }
@@ -59,6 +74,11 @@ def test_the_table_covers_every_verb() -> None:
 
 def test_listing_schedules_needs_only_viewer() -> None:
     assert allowed("viewer", parse("schedule list"))
+
+
+def test_showing_flags_needs_only_viewer() -> None:
+    assert allowed("viewer", parse("flags staging"))
+    assert allowed("viewer", parse("flags staging show"))
 
 
 def test_listing_chaos_experiments_needs_only_viewer() -> None:
