@@ -32,6 +32,16 @@ def required_role(command: Command) -> str:
     return spec.role
 
 
+def mutating(command: Command) -> bool:
+    """Whether the command changes something (a read-only subcommand does not)."""
+    spec = VERBS[command.verb]
+    if spec.subcommands and command.subcommand is not None:
+        return spec.mutating and spec.subcommands[command.subcommand] != "viewer"
+    if spec.subcommands:
+        return spec.mutating and spec.role != "viewer"
+    return spec.mutating
+
+
 def allowed(role: str, command: Command) -> bool:
     return RANK.get(role, -1) >= RANK[required_role(command)]
 

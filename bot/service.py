@@ -79,7 +79,7 @@ class Preprod:
             return Reply(str(exc), kind="error")
         target = command.args.get("run", "")
         run_id = int(target) if target.isdigit() else None
-        outcome = "done" if spec.mutating else "answered"
+        outcome = "done" if permissions.mutating(command) else "answered"
         self._audit(caller, command.verb, command.words(), outcome, reply.text[:200], run_id)
         return reply
 
@@ -155,7 +155,7 @@ class Preprod:
         """Validate a job command against the config and build its run request."""
         args, opts = command.args, command.options
         env_name = self.environment(str(opts.get("env") or args.get("env") or "") or None)
-        if VERBS[command.verb].mutating and self.settings.environments[env_name].protected:
+        if permissions.mutating(command) and self.settings.environments[env_name].protected:
             raise PermissionDenied(
                 f"environment `{env_name}` is protected: it is read-only for every command"
             )

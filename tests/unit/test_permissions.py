@@ -7,7 +7,7 @@ import pytest
 from actions.config import PermissionsConfig
 from actions.errors import PermissionDenied
 from bot.grammar import parse
-from bot.permissions import allowed, check, role_of
+from bot.permissions import allowed, check, mutating, role_of
 
 SAMPLE = {
     "help": "help",
@@ -115,3 +115,19 @@ def test_terminal_users_get_the_cli_role() -> None:
     config = PermissionsConfig.model_validate({"cli_role": "viewer"})
     assert role_of("local:alice", [], config, "cli") == "viewer"
     assert not allowed("viewer", parse("ready shop 1.1"))
+
+
+@pytest.mark.parametrize(
+    ("text", "changes"),
+    [
+        ("flags staging", False),
+        ("flags staging set a=b", True),
+        ("schedule list", False),
+        ("schedule add x --cron '0 2 * * *' -- history", True),
+        ("deploy shop 1.1", True),
+        ("parity staging", False),
+        ("history", False),
+    ],
+)
+def test_which_commands_change_something(text: str, changes: bool) -> None:
+    assert mutating(parse(text)) is changes
