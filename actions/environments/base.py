@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel, Field
@@ -29,6 +30,13 @@ class ServiceStatus(BaseModel):
     detail: str = ""
     pid: int | None = None
     restarts: int = 0
+    images: list[str] = Field(default_factory=list)
+    replicas: int | None = None
+    updated_replicas: int | None = None
+    ready_replicas: int | None = None
+    available_replicas: int | None = None
+    age_s: float | None = None
+    warnings: list[str] = Field(default_factory=list)
 
 
 class EnvironmentStatus(BaseModel):
@@ -42,6 +50,26 @@ class EnvironmentStatus(BaseModel):
     @property
     def healthy(self) -> bool:
         return bool(self.services) and all(s.healthy for s in self.services)
+
+
+class LogLine(BaseModel):
+    """One line of a service's log, with where it came from."""
+
+    pod: str
+    container: str
+    timestamp: datetime | None
+    text: str
+
+
+class EventRecord(BaseModel):
+    """Something the platform reported about an object (e.g. a Kubernetes event)."""
+
+    type: str
+    reason: str
+    object: str
+    message: str
+    count: int = 1
+    last_time: datetime | None = None
 
 
 class DeployOutcome(BaseModel):

@@ -21,7 +21,7 @@ from actions.environments.base import Release
 from actions.environments.factory import open_environment
 from actions.environments.local import LocalEnvironment
 from actions.environments.local_plan import start_order
-from actions.errors import ConfigError, EnvironmentFailure, NotAvailable
+from actions.errors import ConfigError, EnvironmentFailure
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP = REPO / "examples" / "shop"
@@ -398,13 +398,15 @@ def test_factory_opens_a_local_environment(tmp_path: Path) -> None:
     assert isinstance(env, LocalEnvironment) and env.kind == "local"
 
 
-def test_factory_says_kubernetes_is_not_available_yet(tmp_path: Path) -> None:
+def test_factory_opens_a_kubernetes_environment_without_calling_the_cluster(
+    tmp_path: Path,
+) -> None:
     settings = shop_settings(tmp_path)
     settings.environments["cluster"] = settings.environments["local"].model_copy(
-        update={"kind": "kubernetes"}
+        update={"kind": "kubernetes", "namespace": "shop"}
     )
-    with pytest.raises(NotAvailable, match="kubernetes environments arrive in a later version"):
-        open_environment(settings, "cluster")
+    env = open_environment(settings, "cluster")
+    assert (env.kind, env.name) == ("kubernetes", "cluster")
 
 
 def test_factory_names_the_known_environments_for_an_unknown_one(tmp_path: Path) -> None:

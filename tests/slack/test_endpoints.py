@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.slack.conftest import VIEWER, wait_for_run
 
 
@@ -19,12 +21,22 @@ def test_metrics_count_commands_by_verb_and_outcome(slack_bot) -> None:
     harness.command("deploy shop 1.1")
     harness.fake.wait_for("response_url")
     harness.wait_run(wait_for_run(harness.store))
-    text = harness.get("/metrics").text
-    assert 'preprod_commands_total{outcome="error",source="command",verb="invalid"} 1.0' in text
-    assert 'preprod_commands_total{outcome="denied",source="command",verb="deploy"} 1.0' in text
-    assert 'preprod_commands_total{outcome="started",source="command",verb="deploy"} 1.0' in text
-    assert 'preprod_slack_ack_seconds_count{kind="command"} 3.0' in text
-    assert "preprod_active_jobs 0.0" in text
+    expected = [
+        'preprod_commands_total{outcome="error",source="command",verb="invalid"} 1.0',
+        'preprod_commands_total{outcome="denied",source="command",verb="deploy"} 1.0',
+        'preprod_commands_total{outcome="started",source="command",verb="deploy"} 1.0',
+        'preprod_slack_ack_seconds_count{kind="command"} 3.0',
+        "preprod_active_jobs 0.0",
+    ]
+    # The work pool counts a started run after handing it off: allow it a moment.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        text = harness.get("/metrics").text
+        if all(line in text for line in expected):
+            break
+        time.sleep(0.05)
+    for line in expected:
+        assert line in text
 
 
 def test_each_app_has_its_own_metrics(slack_bot) -> None:

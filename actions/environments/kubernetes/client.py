@@ -70,16 +70,21 @@ def connect(name: str, env: EnvironmentConfig, base_dir: Path) -> KubeApi:
         path = Path(os.path.expanduser(kubeconfig))
         kubeconfig = str(path if path.is_absolute() else base_dir / path)
     try:
+        configuration = client.Configuration()
         if kubeconfig or _default_kubeconfig_exists() or env.context:
-            api_client = config.new_client_from_config(
-                config_file=kubeconfig, context=env.context, persist_config=False
+            config.load_kube_config(
+                config_file=kubeconfig,
+                context=env.context,
+                client_configuration=configuration,
+                persist_config=False,
             )
             context = env.context or _current_context(kubeconfig)
         else:
-            configuration = client.Configuration()
             config.load_incluster_config(client_configuration=configuration)
-            api_client = client.ApiClient(configuration)
             context = None
+        # One bounded retry policy (ours, in retry.py) instead of urllib3's hidden three per call.
+        configuration.retries = 0
+        api_client = client.ApiClient(configuration)
     except (ConfigException, OSError, TypeError) as exc:
         raise ConfigError(f"environment {name}: cannot load Kubernetes credentials: {exc}") from exc
     check_target(name, env, namespace, context)
