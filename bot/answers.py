@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from actions.environments.base import EnvironmentStatus
 from actions.errors import PreprodError, UsageError
 from actions.report.gate import GateOutcome
 from actions.report.readiness import render_json
@@ -73,16 +74,9 @@ def status(bot: Preprod, command: Command) -> Reply:
             state = bot.env_factory(bot.settings, name).status()
         except PreprodError as exc:
             return Reply(f"{name}: {exc}", kind="error")
-        if not state.services:
-            return Reply(f"{name} ({state.kind}): nothing deployed", title=f"environment {name}")
-        lines = [f"{name} ({state.kind}): {state.app} {state.version}"]
-        if state.previous_version:
-            lines[0] += f" (previous {state.previous_version})"
-        for s in state.services:
-            mark = "healthy" if s.healthy else "UNHEALTHY"
-            detail = "" if s.detail == "healthy" else f" {s.detail}"
-            lines.append(f"  {s.name:<12} {s.version or '?':<6} {mark:<9} {s.url or ''}{detail}")
-        return Reply("\n".join(lines), title=f"environment {name}", data={"status": state})
+        return Reply(
+            environment_text(name, state), title=f"environment {name}", data={"status": state}
+        )
     active = jobs.active_jobs(bot.store)
     if not active:
         return Reply("no run is active. `history` lists recent runs.", title="status")
@@ -113,3 +107,31 @@ def report(bot: Preprod, command: Command) -> Reply:
         title=f"readiness report of run {rid}",
         data={"format": "md", "path": path, "verdict": run["verdict"]},
     )
+
+
+def environment_text(name: str, state: EnvironmentStatus) -> str:
+    """An environment's services: version, health, replicas, restarts, age, recent warnings."""
+    if not state.services:
+        return f"{name} ({state.kind}): nothing deployed"
+    version = state.version or "(services on different versions)"
+    head = f"{name} ({state.kind}): {state.app or '?'} {version}"
+    lines = [head + (f" (previous {state.previous_version})" if state.previous_version else "")]
+    for s in state.services:
+        mark = "healthy" if s.healthy else "UNHEALTHY"
+        detail = "" if s.detail == "healthy" else f" {s.detail}"
+        extra = []
+        if s.restarts:
+            extra.append(f"{s.restarts} restarts")
+        if s.age_s is not None:
+            extra.append(f"up {_age(s.age_s)}")
+        tail = f" ({', '.join(extra)})" if extra else ""
+        lines.append(f"  {s.name:<12} {s.version or '?':<6} {mark:<9} {s.url or ''}{detail}{tail}")
+        lines += [f"      warning: {w}" for w in s.warnings[:5]]
+    return "\n".join(lines)
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
