@@ -1,0 +1,1 @@
+"""Reading telemetry: metrics, logs and traces, and judging them."""

@@ -1,0 +1,155 @@
+"""Service-level indicators from Prometheus, through prometheus-api-client.
+
+SLIs are PromQL templates from the config (`{service}`, `{namespace}`, `{window}`), queried as an
+instant value at the end of a step's window or as a range over it. Every query has a timeout and
+a bounded retry; a Prometheus that is down or slow becomes one plain `BackendUnavailable`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import requests
+from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from pydantic import BaseModel, ConfigDict, Field
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+from urllib3.util.retry import Retry
+
+from actions.config import parse_duration
+from actions.errors import BackendUnavailable, PreprodError
+
+T = TypeVar("T")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_LABEL_VALUE = re.compile(r'^[^"\\\n]{0,200}$')
+
+
+class PrometheusConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    timeout: str = "10s"
+    tries: int = Field(3, ge=1, le=5)
+
+
+class SLI(BaseModel):
+    """A service-level indicator: a PromQL template and how to show its value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    query: str
+    unit: str = ""
+    scale: float = 1.0  # e.g. 1000 to show seconds as ms
+
+
+class Sample(BaseModel):
+    at: datetime
+    value: float
+
+
+class QueryError(PreprodError):
+    """Prometheus answered, but refused the query (e.g. a PromQL syntax error)."""
+
+
+def render(sli: SLI, *, service: str, namespace: str = "", window: str = "5m") -> str:
+    """The SLI's PromQL with its placeholders filled; label values are checked, not trusted."""
+    values = {"service": service, "namespace": namespace, "window": window}
+    for key in ("service", "namespace"):
+        if not _LABEL_VALUE.match(values[key]):
+            raise QueryError(f"{key} {values[key]!r} cannot be used in a PromQL label matcher")
+    if not re.fullmatch(r"\d+(ms|s|m|h|d)", window):
+        raise QueryError(f"window {window!r} is not a PromQL duration")
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise QueryError(f"SLI {sli.name}: unknown placeholder {{{name}}}")
+        return values[name]
+
+    return _PLACEHOLDER.sub(fill, sli.query)
+
+
+class Prometheus:
+    """Instant and range queries with a timeout, bounded retries and plain errors."""
+
+    def __init__(self, config: PrometheusConfig, *, session: requests.Session | None = None):
+        self.config = config
+        self.timeout = parse_duration(config.timeout)
+        # Retries are ours (bounded, with tenacity); the library's own would multiply them.
+        self._client = PrometheusConnect(
+            url=config.url.rstrip("/"),
+            disable_ssl=False,
+            session=session,
+            timeout=self.timeout,
+            retry=Retry(total=0, connect=0, read=0, redirect=0, status=0),
+        )
+
+    def instant(self, query: str, at: datetime | None = None) -> float | None:
+        """One number: the query's value at `at` (now if None); None when there is no data."""
+        params = {"time": at.timestamp()} if at else None
+        data = self._call(lambda: self._client.custom_query(query, params=params))
+        values = [float(item["value"][1]) for item in data if "value" in item]
+        finite = [v for v in values if math.isfinite(v)]
+        if len(data) > 1:
+            raise QueryError(f"query returned {len(data)} series; aggregate it to one (sum, max)")
+        return finite[0] if finite else None
+
+    def range(self, query: str, start: datetime, end: datetime, step: str = "5s") -> list[Sample]:
+        """The query's values over a window (one series; NaN and Inf dropped)."""
+        data = self._call(
+            lambda: self._client.custom_query_range(
+                query, start_time=start, end_time=end, step=step
+            )
+        )
+        if len(data) > 1:
+            raise QueryError(f"query returned {len(data)} series; aggregate it to one (sum, max)")
+        points = data[0].get("values", []) if data else []
+        return [
+            Sample(at=datetime.fromtimestamp(float(t), tz=start.tzinfo), value=float(v))
+            for t, v in points
+            if math.isfinite(float(v))
+        ]
+
+    def sli(
+        self,
+        sli: SLI,
+        *,
+        service: str,
+        namespace: str = "",
+        window: str = "5m",
+        at: datetime | None = None,
+    ) -> float | None:
+        """An SLI's value for a service, scaled for display."""
+        value = self.instant(render(sli, service=service, namespace=namespace, window=window), at)
+        return None if value is None else value * sli.scale
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        @retry(
+            retry=retry_if_exception_type(requests.exceptions.ConnectionError)
+            | retry_if_exception_type(requests.exceptions.Timeout),
+            stop=stop_after_attempt(self.config.tries),
+            wait=wait_exponential(multiplier=0.2, max=2),
+            reraise=True,
+        )
+        def attempt() -> T:
+            return fn()
+
+        try:
+            return attempt()
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise BackendUnavailable(
+                f"Prometheus at {self.config.url} did not answer "
+                f"({type(exc).__name__}, {self.config.tries} tries)"
+            ) from None
+        except PrometheusApiClientException as exc:
+            raise QueryError(f"Prometheus refused the query: {_message(exc)}") from None
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc)
+    found: Any = re.search(r'"error":"([^"]+)"', text)
+    return found.group(1) if found else text[:300]

@@ -1,0 +1,168 @@
+"""SLIs from a real Prometheus (Debian's package) scraping the example shop on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from actions.config import SLO, GateConfig
+from actions.environments.base import Release
+from actions.environments.local import LocalEnvironment
+from actions.errors import BackendUnavailable
+from actions.report.gate import evaluate
+from actions.result import Measurement, Result, Status
+from actions.telemetry.prometheus import SLI, Prometheus, PrometheusConfig, QueryError, render
+from tests.conftest import example_settings
+
+pytestmark = pytest.mark.slow
+
+P95 = SLI(
+    name="p95_ms",
+    query=(
+        "histogram_quantile(0.95, sum by (le) (rate("
+        'http_request_duration_seconds_bucket{job="{service}"}[{window}])))'
+    ),
+    unit="ms",
+    scale=1000,
+)
+ERRORS = SLI(
+    name="error_rate_pct",
+    query=(
+        '(sum(rate(http_requests_total{job="{service}", status=~"5.."}[{window}])) or vector(0))'
+        ' * 100 / sum(rate(http_requests_total{job="{service}"}[{window}]))'
+    ),
+    unit="%",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("shop")
+    env = LocalEnvironment("local", example_settings(tmp))
+    outcome = env.deploy(Release(app="shop", version="1.1"), lambda message: None)
+    assert outcome.ok, outcome.details
+    try:
+        yield env.urls()
+    finally:
+        env.teardown()
+
+
+@pytest.fixture(scope="module")
+def prometheus(
+    shop: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Prometheus]:
+    binary = shutil.which("prometheus")
+    assert binary, "Debian's prometheus package is needed: `./dev test` installs it"
+    tmp = tmp_path_factory.mktemp("prometheus")
+    jobs = "\n".join(
+        f"  - job_name: {name}\n    static_configs:\n      - targets: ['{url.split('//')[1]}']"
+        for name, url in shop.items()
+    )
+    (tmp / "prometheus.yml").write_text(
+        f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{jobs}\n"
+    )
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={tmp / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(lambda: urllib.request.urlopen(f"{url}/-/ready", timeout=1).status == 200)
+        yield Prometheus(PrometheusConfig(url=url, timeout="5s"))
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _wait(condition, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+            if value:
+                return value
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def _traffic(shop: dict[str, str], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for path in ("/api/products", "/api/products/3"):
+            urllib.request.urlopen(shop["storefront"] + path, timeout=5).read()
+
+
+def test_slis_are_queried_and_the_gate_scored(prometheus: Prometheus, shop: dict[str, str]) -> None:
+    _traffic(shop, 6)
+    p95 = _wait(lambda: prometheus.sli(P95, service="storefront", window="30s"))
+    errors = prometheus.sli(ERRORS, service="storefront", window="30s")
+    assert 150 < p95 < 2000, p95  # 1.1's product page is slow (about 300 ms)
+    assert errors == 0.0
+    telemetry = Result(
+        step="telemetry",
+        status=Status.PASS,
+        summary="SLIs from Prometheus",
+        measurements=[
+            Measurement(name="p95_ms", value=p95, unit="ms"),
+            Measurement(name="error_rate_pct", value=errors, unit="%"),
+        ],
+    )
+    slos = [
+        SLO(name="p95", metric="telemetry.p95_ms", objective="< 200", key=True),
+        SLO(name="errors", metric="telemetry.error_rate_pct", objective="<= 1%"),
+    ]
+    gate = evaluate([telemetry], slos, GateConfig())
+    assert [o.status for o in gate.objectives] == ["fail", "pass"]
+    assert gate.verdict == "no-go" and gate.score == 50.0
+
+
+def test_a_range_query_gives_samples_over_the_window(
+    prometheus: Prometheus, shop: dict[str, str]
+) -> None:
+    _traffic(shop, 3)
+    end = datetime.now(UTC)
+    start = datetime.fromtimestamp(end.timestamp() - 20, UTC)
+    query = render(P95, service="storefront", window="30s")
+    samples = prometheus.range(query, start, end, "1s")
+    assert len(samples) >= 3
+    assert all(s.value > 0 for s in samples)
+
+
+def test_a_bad_query_is_a_plain_error(prometheus: Prometheus) -> None:
+    with pytest.raises(QueryError, match="Prometheus refused the query"):
+        prometheus.instant("sum(rate(http_requests_total[5m]")
+
+
+def test_prometheus_down_is_a_bounded_plain_error() -> None:
+    down = Prometheus(PrometheusConfig(url=f"http://127.0.0.1:{_free_port()}", timeout="1s"))
+    started = time.monotonic()
+    with pytest.raises(BackendUnavailable, match=r"did not answer \(ConnectionError, 3 tries\)"):
+        down.instant("up")
+    assert time.monotonic() - started < 5
+
+
+def test_label_values_cannot_inject_promql() -> None:
+    with pytest.raises(QueryError, match="cannot be used in a PromQL label matcher"):
+        render(P95, service='x"} or vector(1) or {a="')
