@@ -159,8 +159,25 @@ class SLO(Strict):
 
 
 class GateConfig(Strict):
+    """Total-score thresholds, and which earlier runs relative objectives compare with (Keptn)."""
+
     pass_score: float = Field(90, ge=0, le=100)
     warning_score: float = Field(75, ge=0, le=100)
+    compare_with: Literal["single_result", "several_results"] = "single_result"
+    number_of_comparison_results: int = Field(3, ge=1, le=50)
+    include_result_with_score: Literal["pass", "pass_or_warn", "all"] = "pass"
+
+    @property
+    def comparison_count(self) -> int:
+        return 1 if self.compare_with == "single_result" else self.number_of_comparison_results
+
+    @property
+    def comparison_verdicts(self) -> tuple[str, ...]:
+        return {
+            "pass": ("go",),
+            "pass_or_warn": ("go", "go with risk"),
+            "all": ("go", "go with risk", "no-go"),
+        }[self.include_result_with_score]
 
 
 class RoleMembers(Strict):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
 from actions.errors import Cancelled, PreprodError
 from actions.insight.redact import redact_result
+from actions.report import baseline
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
 from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
@@ -166,23 +166,25 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
 
 
 def _with_baseline(request: RunRequest, results: list[Result], ctx: RunContext) -> list[Result]:
-    """Copy each measurement's value from the baseline version's last good run, if any."""
-    if not (request.app and request.baseline):
+    """Measurements with their baseline: the mean over the comparison runs the gate config names.
+
+    With a baseline version, those are that version's runs; without one, the app's earlier runs.
+    """
+    if not request.app:
         return results
-    base = runs.baseline_run(ctx.store, request.app, request.baseline)
-    if base is None:
+    gate = ctx.settings.gate
+    found = runs.comparison_runs(
+        ctx.store,
+        request.app,
+        request.baseline,
+        verdicts=gate.comparison_verdicts,
+        limit=gate.comparison_count,
+        before=int(ctx.run_id),
+    )
+    if not found:
         return results
-    table = {
-        (m["step"], m["name"], json.dumps(m["tags"], sort_keys=True)): m["value"]
-        for m in runs.measurements_of(ctx.store, base["id"])
-    }
-    updated = []
-    for result in results:
-        copy = result.model_copy(deep=True)
-        for m in copy.measurements:
-            m.baseline = table.get((copy.step, m.name, json.dumps(m.tags, sort_keys=True)))
-        updated.append(copy)
-    return updated
+    table = baseline.average(runs.measurements_of(ctx.store, r["id"]) for r in found)
+    return baseline.with_baseline(results, table)
 
 
 def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Result:

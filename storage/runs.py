@@ -140,16 +140,33 @@ def events_of(store: Store, run_id: int) -> list[dict[str, Any]]:
     return list(store.db.query("SELECT * FROM events WHERE run_id = ? ORDER BY id", [run_id]))
 
 
+def comparison_runs(
+    store: Store,
+    app: str,
+    version: str | None,
+    *,
+    verdicts: tuple[str, ...] = ("go", "go with risk"),
+    limit: int = 1,
+    before: int | None = None,
+) -> list[dict[str, Any]]:
+    """Latest finished readiness runs of an app (one version, if given) with these verdicts."""
+    sql = "SELECT * FROM runs WHERE app = ? AND verb = 'ready' AND status = 'done'"
+    params: list[Any] = [app]
+    if version is not None:
+        sql += " AND version = ?"
+        params.append(version)
+    if before is not None:
+        sql += " AND id < ?"
+        params.append(before)
+    sql += f" AND verdict IN ({','.join('?' for _ in verdicts)}) ORDER BY id DESC LIMIT ?"
+    params += [*verdicts, limit]
+    return list(store.db.query(sql, params))
+
+
 def baseline_run(store: Store, app: str, version: str) -> dict[str, Any] | None:
     """The latest finished readiness run of a version whose verdict was not no-go."""
-    rows = list(
-        store.db.query(
-            "SELECT * FROM runs WHERE app = ? AND version = ? AND verb = 'ready' "
-            "AND status = 'done' AND verdict IN ('go', 'go with risk') ORDER BY id DESC LIMIT 1",
-            [app, version],
-        )
-    )
-    return rows[0] if rows else None
+    found = comparison_runs(store, app, version)
+    return found[0] if found else None
 
 
 def measurements_of(store: Store, run_id: int) -> list[dict[str, Any]]:
