@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from actions.config import STEPS, Settings
+from actions.config import STEPS, GateConfig, Settings
 from actions.context import RunContext
 from actions.deploy import parity
 from actions.deploy import step as deploy_step
@@ -21,6 +21,7 @@ from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
 from actions.testing import e2e, load
 from storage import runs
+from storage.store import Store
 
 LATER = {
     "seed": "data seeding",
@@ -165,25 +166,30 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
     raise PreprodError(f"unknown step {step!r}; steps are {', '.join(STEPS)}")
 
 
-def _with_baseline(request: RunRequest, results: list[Result], ctx: RunContext) -> list[Result]:
-    """Measurements with their baseline: the mean over the comparison runs the gate config names.
+def baseline_table(
+    store: Store, gate: GateConfig, app: str, version: str | None, before: int
+) -> dict[baseline.Key, float]:
+    """The baseline of each measurement: the mean over the comparison runs the gate names.
 
     With a baseline version, those are that version's runs; without one, the app's earlier runs.
     """
-    if not request.app:
-        return results
-    gate = ctx.settings.gate
     found = runs.comparison_runs(
-        ctx.store,
-        request.app,
-        request.baseline,
+        store,
+        app,
+        version,
         verdicts=gate.comparison_verdicts,
         limit=gate.comparison_count,
-        before=int(ctx.run_id),
+        before=before,
     )
-    if not found:
+    return baseline.average(runs.measurements_of(store, r["id"]) for r in found)
+
+
+def _with_baseline(request: RunRequest, results: list[Result], ctx: RunContext) -> list[Result]:
+    if not request.app:
         return results
-    table = baseline.average(runs.measurements_of(ctx.store, r["id"]) for r in found)
+    table = baseline_table(
+        ctx.store, ctx.settings.gate, request.app, request.baseline, int(ctx.run_id)
+    )
     return baseline.with_baseline(results, table)
 
 

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from actions.environments.base import EnvironmentStatus
 from actions.errors import PreprodError, UsageError
-from actions.report.gate import GateOutcome
+from actions.plan import baseline_table
+from actions.report import baseline
+from actions.report.gate import GateOutcome, evaluate
 from actions.report.readiness import render_json
 from actions.result import Result
 from bot.grammar import Command
@@ -135,3 +137,39 @@ def _age(seconds: float) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit}"
     return f"{int(seconds)}s"
+
+
+def metrics(bot: Preprod, command: Command) -> Reply:
+    """The SLO table of the environment's latest readiness run, against a baseline run if asked."""
+    env = bot.environment(command.args.get("env"))
+    latest = runs.latest_ready_run(bot.store, env)
+    if latest is None:
+        raise UsageError(f"no finished readiness run on {env} yet; start one with `ready`")
+    results = [
+        Result.model_validate(body)
+        for body in runs.results_of(bot.store, latest["id"])
+        if body["step"] != "report"
+    ]
+    compare = command.options.get("compare")
+    if isinstance(compare, str):
+        other = run_id(compare)
+        if runs.get_run(bot.store, other) is None:
+            raise UsageError(f"there is no run {other}")
+        table = baseline.average([runs.measurements_of(bot.store, other)])
+        against = f"run {other}"
+    else:
+        table = baseline_table(
+            bot.store, bot.settings.gate, latest["app"], latest["baseline"], latest["id"]
+        )
+        against = "the comparison runs" if table else "no baseline"
+    gate = evaluate(baseline.with_baseline(results, table), bot.settings.slos, bot.settings.gate)
+    head = f"run {latest['id']} ({latest['app']} {latest['version']} on {env}) against {against}"
+    lines = [
+        head,
+        f"verdict {gate.verdict}, SLO score {gate.score if gate.score is not None else '—'}%",
+    ]
+    for o in gate.objectives:
+        value = "no data" if o.value is None else f"{round(o.value, 2):g} {o.unit}".strip()
+        base = "" if o.baseline is None else f" (baseline {round(o.baseline, 2):g})"
+        lines.append(f"  {o.status:<6} {o.name}: {value}{base}, objective {o.objective}")
+    return Reply("\n".join(lines), title=f"SLOs on {env}", data={"gate": gate.model_dump()})

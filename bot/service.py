@@ -99,6 +99,8 @@ class Preprod:
             return answers.status(self, command)
         if verb == "report":
             return answers.report(self, command)
+        if verb == "metrics":
+            return answers.metrics(self, command)
         if verb == "cancel":
             return self._cancel(command)
         if verb == "flags":

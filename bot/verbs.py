@@ -135,8 +135,6 @@ VERBS: dict[str, Verb] = {
             "SLO table of an environment from telemetry",
             ("env?",),
             (Option("compare", "run to compare with", "RUN"),),
-            available=False,
-            later="telemetry (Prometheus, SLO gate, regression judge)",
         ),
         Verb(
             "logs",

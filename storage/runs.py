@@ -174,3 +174,15 @@ def measurements_of(store: Store, run_id: int) -> list[dict[str, Any]]:
     for row in rows:
         row["tags"] = json.loads(row["tags"] or "{}")
     return rows
+
+
+def latest_ready_run(store: Store, environment: str) -> dict[str, Any] | None:
+    """The newest finished readiness run on an environment."""
+    rows = list(
+        store.db.query(
+            "SELECT * FROM runs WHERE environment = ? AND verb = 'ready' AND status = 'done' "
+            "ORDER BY id DESC LIMIT 1",
+            [environment],
+        )
+    )
+    return rows[0] if rows else None
