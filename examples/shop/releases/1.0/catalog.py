@@ -8,7 +8,7 @@ from contextlib import closing
 from typing import Any
 
 from release import VERSION
-from shoplib import App, HTTPError, Request, parse_args, serve
+from shoplib import App, HTTPError, Request, parse_args, scaled_latency, serve
 
 # In production the catalog's database is a networked server; this models its round trip.
 QUERY_LATENCY_S = 0.02
@@ -47,7 +47,7 @@ def init_db(path: str) -> None:
 
 def query(path: str, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     """Rows of one query, as dicts."""
-    time.sleep(QUERY_LATENCY_S)
+    time.sleep(scaled_latency(QUERY_LATENCY_S))
     with closing(sqlite3.connect(path, timeout=5)) as db:
         db.row_factory = sqlite3.Row
         return [dict(row) for row in db.execute(sql, args)]
