@@ -16,6 +16,7 @@ from actions.environments.factory import open_environment
 from actions.errors import Cancelled, PreprodError
 from actions.insight.redact import redact_result
 from actions.report import baseline
+from actions.report.charts import load_chart
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
 from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
@@ -193,14 +194,43 @@ def _with_baseline(request: RunRequest, results: list[Result], ctx: RunContext) 
     return baseline.with_baseline(results, table)
 
 
+def _baseline_load(request: RunRequest, ctx: RunContext) -> Result | None:
+    """The load step of the latest comparison run, for the chart."""
+    if not request.app:
+        return None
+    gate = ctx.settings.gate
+    found = runs.comparison_runs(
+        ctx.store,
+        request.app,
+        request.baseline,
+        verdicts=gate.comparison_verdicts,
+        before=int(ctx.run_id),
+    )
+    for body in runs.results_of(ctx.store, found[0]["id"]) if found else []:
+        if body["step"] == "load":
+            return Result.model_validate(body)
+    return None
+
+
 def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Result:
     started = utcnow()
     results = _with_baseline(request, outcome.results, ctx)
     gate = evaluate(results, ctx.settings.slos, ctx.settings.gate)
     outcome.gate = gate
     run = runs.get_run(ctx.store, int(ctx.run_id)) or {}
-    markdown = render_markdown(run, results, gate, ctx.settings.gate)
-    path = Path(ctx.step_dir("report")) / "readiness.md"
+    out_dir = Path(ctx.step_dir("report"))
+    artifacts = []
+    chart = load_chart(
+        results,
+        _baseline_load(request, ctx),
+        out_dir,
+        label=f"{request.app} {request.version}",
+        baseline_label=f"{request.app} {request.baseline}" if request.baseline else "baseline",
+    )
+    if chart is not None:
+        artifacts.append(chart)
+    markdown = render_markdown(run, results, gate, ctx.settings.gate, charts=artifacts)
+    path = out_dir / "readiness.md"
     path.write_text(markdown, encoding="utf-8")
     outcome.report_path = str(path)
     status = {GO: Status.PASS, GO_WITH_RISK: Status.WARN}.get(gate.verdict, Status.FAIL)
@@ -208,7 +238,7 @@ def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Res
         step="report",
         status=status,
         summary=f"verdict {gate.verdict}" + (f", SLO score {gate.score:g}%" if gate.score else ""),
-        artifacts=[Artifact(name="readiness.md", path=str(path), kind="report")],
+        artifacts=[Artifact(name="readiness.md", path=str(path), kind="report"), *artifacts],
         data={"gate": gate.model_dump(), "verdict": gate.verdict},
         started_at=started,
     )

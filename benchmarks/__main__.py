@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["slack_ack"]
+BENCHMARKS = ["slack_ack", "nab"]
 
 
 def main(argv: list[str]) -> int:

@@ -10,7 +10,7 @@ import jinja2
 
 from actions.config import GateConfig
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome
-from actions.result import Result, Severity
+from actions.result import Artifact, Result, Severity
 
 _TEMPLATES = Path(__file__).parent / "templates"
 MARKS = {GO: "✅", GO_WITH_RISK: "⚠️", "no-go": "⛔"}
@@ -56,7 +56,12 @@ def endpoint_rows(results: list[Result]) -> list[dict[str, Any]]:
 
 
 def render_markdown(
-    run: dict[str, Any], results: list[Result], gate: GateOutcome, gate_config: GateConfig
+    run: dict[str, Any],
+    results: list[Result],
+    gate: GateOutcome,
+    gate_config: GateConfig,
+    *,
+    charts: list[Artifact] | None = None,
 ) -> str:
     """The report as Markdown, for files, terminals and CI logs."""
     findings = sorted(
@@ -73,6 +78,7 @@ def render_markdown(
         endpoints=endpoint_rows(results),
         findings=findings,
         artifacts=[a for r in results for a in r.artifacts],
+        charts=[{"name": c.name, "file": Path(c.path).name} for c in charts or []],
     )
 
 

@@ -229,3 +229,17 @@ class ThreadReporter:
         name = f"preprod-run-{run['id']}{'-' + release if release else ''}-readiness.md"
         title = f"Readiness report, run #{run['id']}" + (f" ({release})" if release else "")
         self.web.upload(thread.channel, thread.thread_ts, path, name, title)
+        for chart in self._charts(int(run["id"])):
+            chart_name = f"preprod-run-{run['id']}-{Path(chart).name}"
+            self.web.upload(thread.channel, thread.thread_ts, chart, chart_name, "Load chart")
+
+    def _charts(self, run_id: int) -> list[str]:
+        """The PNG charts the report step made (already in the report; shown in the thread too)."""
+        for result in runs.results_of(self.store, run_id):
+            if result.get("step") == "report":
+                return [
+                    a["path"]
+                    for a in result.get("artifacts") or []
+                    if a.get("kind") == "chart" and Path(a["path"]).is_file()
+                ]
+        return []

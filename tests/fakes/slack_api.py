@@ -410,7 +410,9 @@ def _params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
         if isinstance(decoded, dict):
             params.update(decoded)
     elif body and content_type.startswith("application/x-www-form-urlencoded"):
-        params.update(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        # File bytes are POSTed to the upload URL with this type too; binary is not a form.
+        with contextlib.suppress(UnicodeDecodeError):
+            params.update(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     for key, value in list(params.items()):
         if isinstance(value, str) and value[:1] in ("[", "{"):
             with contextlib.suppress(ValueError):

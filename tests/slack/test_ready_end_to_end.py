@@ -33,6 +33,10 @@ def test_ready_shop_1_1_over_slack_ends_in_a_no_go_verdict_and_a_report(slack_bo
         assert upload.get("thread_ts") == status_ts
         report = harness.fake.calls("upload")[0].body.decode()
         assert "no-go" in report.lower()
+        assert "![load.png](load.png)" in report
+        harness.fake.wait_for("files.completeUploadExternal", timeout=30, count=2)
+        chart = harness.fake.calls("upload")[1].body
+        assert chart.startswith(b"\x89PNG"), "the load chart is uploaded to the thread"
 
         replies = harness.fake.thread(CHANNEL, status_ts)
         for step in ("deploy", "e2e", "load", "report"):

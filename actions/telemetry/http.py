@@ -1,0 +1,119 @@
+"""JSON over httpx for the Loki and Tempo clients: timeouts, bounded retries, plain errors.
+
+A connection failure, a timeout, HTTP 429 or a 5xx is retried (a GET is safe to repeat) and then
+becomes `BackendUnavailable`; any other 4xx is the backend refusing the request and becomes
+`QueryRejected` with the backend's own reason, at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from actions.errors import BackendUnavailable, PreprodError
+
+_RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class QueryRejected(PreprodError):
+    """The backend answered but refused the request (e.g. a LogQL parse error); no retry helps."""
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class _Transient(Exception):
+    """One attempt failed in a way that a later attempt may not."""
+
+
+class JsonApi:
+    """One backend's HTTP API: `get(path, params)` returns the decoded JSON body."""
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        timeout: float,
+        tries: int = 3,
+        tenant: str | None = None,
+        auth: httpx.Auth | None = None,
+        transport: httpx.BaseTransport | None = None,
+        backoff: float = 0.1,
+    ):
+        self.name = name
+        self.url = url.rstrip("/")
+        self.tries = tries
+        self.backoff = backoff
+        headers = {"Accept": "application/json"}
+        if tenant:
+            headers["X-Scope-OrgID"] = tenant
+        self._client = httpx.Client(
+            base_url=self.url,
+            timeout=httpx.Timeout(timeout),
+            headers=headers,
+            auth=auth,
+            transport=transport,
+        )
+
+    def get(self, path: str, params: dict[str, str | int] | None = None) -> Any:
+        """The JSON answer to `GET path?params`, after at most `tries` attempts."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.tries),
+            wait=wait_exponential(multiplier=self.backoff, max=2),
+            retry=retry_if_exception_type(_Transient),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._once(path, params)
+        except _Transient as exc:
+            raise BackendUnavailable(
+                f"{self.name} at {self.url} did not answer: {exc} ({self.tries} tries)"
+            ) from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def _once(self, path: str, params: dict[str, str | int] | None) -> Any:
+        try:
+            response = self._client.get(path, params=params)
+        except httpx.TimeoutException:
+            raise _Transient(f"no answer within {self._client.timeout.read}s") from None
+        except httpx.TransportError as exc:
+            raise _Transient(str(exc) or type(exc).__name__) from None
+        if response.status_code in _RETRIED_STATUS:
+            raise _Transient(f"HTTP {response.status_code} {reason(response)}")
+        if response.status_code >= 400:
+            status = response.status_code
+            raise QueryRejected(
+                f"{self.name} refused the request (HTTP {status}): {reason(response)}",
+                status=status,
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise QueryRejected(
+                f"{self.name} at {self.url} answered with something that is not JSON "
+                f"(is the URL right?): {response.text[:200]!r}"
+            ) from None
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def reason(response: httpx.Response) -> str:
+    """The backend's own error message: a JSON `error`/`message` field, or the text body."""
+    text = response.text.strip()
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("error", "message", "msg"):
+            if isinstance(body.get(key), str):
+                return str(body[key])[:500]
+    return text[:500] or response.reason_phrase
