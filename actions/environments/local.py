@@ -8,7 +8,8 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from actions.config import Settings, parse_duration
+from actions.config import Settings
+from actions.durations import parse_duration
 from actions.environments import processes
 from actions.environments.base import (
     DeployOutcome,

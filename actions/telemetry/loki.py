@@ -15,7 +15,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from actions.config import parse_duration
+from actions.durations import parse_duration
 from actions.telemetry.http import JsonApi, QueryRejected
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 from urllib3.util.retry import Retry
 
-from actions.config import parse_duration
+from actions.durations import parse_duration
 from actions.errors import BackendUnavailable, PreprodError
 
 T = TypeVar("T")

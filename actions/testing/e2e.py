@@ -9,8 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from actions.config import E2EConfig, parse_duration
+from actions.config import E2EConfig
 from actions.context import RunContext
+from actions.durations import parse_duration
 from actions.result import (
     Artifact,
     Finding,

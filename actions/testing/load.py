@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from actions.config import LoadConfig, parse_duration
+from actions.config import LoadConfig
 from actions.context import RunContext
+from actions.durations import parse_duration
 from actions.result import (
     Artifact,
     Finding,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.config import parse_duration
+from actions.durations import parse_duration
 from actions.errors import ConfigError
 from bot.settings import config_path, load_settings
 

@@ -20,7 +20,7 @@ import urllib3
 from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
-from actions.config import parse_duration
+from actions.durations import parse_duration
 from actions.environments.base import Progress
 from actions.environments.kubernetes.client import REQUEST_TIMEOUT_S
 from actions.environments.kubernetes.judge import RolloutPolicy, Verdict, judge, progress_line
