@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from actions.report.criteria import parse_criterion
+from actions.telemetry.settings import TelemetryConfig
 
 STEPS = ("deploy", "parity", "seed", "e2e", "load", "scan", "chaos", "analyze", "report")
 """Every step a plan may name, in the default order."""
@@ -211,6 +212,7 @@ class Settings(Strict):
     permissions: PermissionsConfig = Field(default_factory=PermissionsConfig)
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
     schedules: list[ScheduleConfig] = Field(default_factory=list)
+    telemetry: TelemetryConfig = Field(default_factory=lambda: TelemetryConfig())
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("plan")

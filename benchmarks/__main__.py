@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["slack_ack", "nab"]
+BENCHMARKS = ["slack_ack", "nab", "judge_accuracy"]
 
 
 def main(argv: list[str]) -> int:

@@ -15,35 +15,17 @@ from typing import Any, TypeVar
 
 import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 from urllib3.util.retry import Retry
 
 from actions.durations import parse_duration
 from actions.errors import BackendUnavailable, PreprodError
+from actions.telemetry.settings import SLI, PrometheusConfig
 
 T = TypeVar("T")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _LABEL_VALUE = re.compile(r'^[^"\\\n]{0,200}$')
-
-
-class PrometheusConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: str
-    timeout: str = "10s"
-    tries: int = Field(3, ge=1, le=5)
-
-
-class SLI(BaseModel):
-    """A service-level indicator: a PromQL template and how to show its value."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    query: str
-    unit: str = ""
-    scale: float = 1.0  # e.g. 1000 to show seconds as ms
 
 
 class Sample(BaseModel):
