@@ -16,10 +16,12 @@ from actions.environments.factory import open_environment
 from actions.errors import Cancelled, PreprodError
 from actions.insight.redact import redact_result
 from actions.report import baseline
-from actions.report.charts import load_chart
+from actions.report.charts import history_of, load_chart
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
 from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
+from actions.telemetry.charts import series_from_history
+from actions.telemetry.early_warning import EarlyWarning
 from actions.testing import e2e, load
 from storage import runs
 from storage.store import Store
@@ -158,12 +160,17 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
                 status=Status.ERROR,
                 summary=f"service {config.service!r} is not running on {env.name}",
             )
-        return load.run(
-            load.LoadRequest(
-                config=config, host=urls[config.service], base_dir=ctx.settings.base_dir
-            ),
-            ctx=ctx,
-        )
+        watch = _early_warning(request, ctx)
+        ctx.handlers.append(watch)
+        try:
+            return load.run(
+                load.LoadRequest(
+                    config=config, host=urls[config.service], base_dir=ctx.settings.base_dir
+                ),
+                ctx=ctx,
+            )
+        finally:
+            ctx.handlers.remove(watch)
     raise PreprodError(f"unknown step {step!r}; steps are {', '.join(STEPS)}")
 
 
@@ -192,6 +199,18 @@ def _with_baseline(request: RunRequest, results: list[Result], ctx: RunContext) 
         ctx.store, ctx.settings.gate, request.app, request.baseline, int(ctx.run_id)
     )
     return baseline.with_baseline(results, table)
+
+
+def _early_warning(request: RunRequest, ctx: RunContext) -> EarlyWarning:
+    """A watcher of the load's live figures, with the baseline run's load as the normal band."""
+    rows = history_of(_baseline_load(request, ctx))
+    series = series_from_history("baseline", rows)
+    reference = {
+        "p95_ms": [v for v in series.percentiles.get("95%", []) if v is not None],
+        "error_rate_pct": series.error_rate_pct,
+    }
+    label = f"{request.app} {request.baseline}" if request.baseline else "the baseline run"
+    return EarlyWarning("load", reference, ctx.warn, reference_label=label)
 
 
 def _baseline_load(request: RunRequest, ctx: RunContext) -> Result | None:

@@ -11,7 +11,7 @@ from actions.testing.locust_stats import HistoryRow, LocustStatsError, parse_his
 HISTORY_SUFFIX = "_stats_history.csv"
 
 
-def _history(result: Result | None) -> list[HistoryRow]:
+def history_of(result: Result | None) -> list[HistoryRow]:
     if result is None:
         return []
     for artifact in result.artifacts:
@@ -34,10 +34,10 @@ def load_chart(
 ) -> Artifact | None:
     """A PNG of the load step's latency percentiles and error rate; None without a load history."""
     load = next((r for r in results if r.step == "load"), None)
-    rows = _history(load)
+    rows = history_of(load)
     if not rows:
         return None
-    base_rows = _history(baseline)
+    base_rows = history_of(baseline)
     window = ramp_up("ramp-up", rows)
     path = render_load_chart(
         series_from_history(label, rows),

@@ -76,9 +76,7 @@ class DetectorConfig(BaseModel):
     window: int = Field(default=256, ge=4, description="points in the rolling median and IQR")
     warmup: int = Field(default=30, ge=0, description="first points that never alert")
     short: int = Field(default=5, ge=1, description="points in the short-term mean of surprise")
-    long: int = Field(
-        default=2000, ge=2, description="time constant of the long-term distribution"
-    )
+    long: int = Field(default=2000, ge=2, description="time constant of the long-term distribution")
     band_sigmas: float = Field(default=4.0, gt=0, description="half width of the normal band")
     threshold: float = Field(default=0.02, gt=0, le=1, description="evidence that is a hit")
     refractory: int = Field(

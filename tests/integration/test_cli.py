@@ -69,6 +69,8 @@ def test_the_config_is_found_through_preprod_config(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_ready_on_the_good_release_is_go_and_the_candidate_is_no_go(tmp_path: Path) -> None:
     config = write_config(tmp_path)
+    # Long enough for live progress every 3 s, so early warnings can fire during the load.
+    config.write_text(config.read_text().replace("duration: 4s", "duration: 8s"))
     good = preprod(
         "--config", str(config), "ready", "shop", "1.0", "--report", "good.md", cwd=tmp_path
     )
@@ -82,6 +84,8 @@ def test_ready_on_the_good_release_is_go_and_the_candidate_is_no_go(tmp_path: Pa
     )
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "verdict: NO-GO" in bad.stdout
+    assert "warning: load: p95 latency" in bad.stdout, "an early warning during the load"
+    assert "warning:" not in good.stdout
     report = (tmp_path / "bad.md").read_text()
     assert "**Verdict: ⛔ NO-GO**" in report
     assert "- e2e failed: 11 passed, 1 failed" in report

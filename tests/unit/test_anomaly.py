@@ -98,3 +98,28 @@ def test_arbitrary_finite_series_never_raise_and_scores_stay_in_unit_interval(
 ) -> None:
     for s in run(values, warmup=5):
         assert 0.0 <= s.anomaly_score <= 1.0
+
+
+def test_an_incident_scores_once_at_its_onset_then_is_held_at_zero() -> None:
+    values = noisy(400) + [v + 30.0 for v in noisy(60, seed=8)]
+    scores = run(values, refractory=50)
+    onset = next(i for i, s in enumerate(scores) if s.anomaly_score >= 0.02)
+    assert 400 <= onset <= 405
+    assert all(s.anomaly_score == 0.0 for s in scores[onset + 1 : onset + 51])
+    assert scores[onset + 10].alert  # the alert stays up while the incident lasts
+    assert "same incident" in scores[onset + 10].reason
+
+
+def test_without_refractory_period_the_score_stays_high() -> None:
+    values = noisy(400) + [v + 30.0 for v in noisy(20, seed=8)]
+    scores = run(values, refractory=0)
+    assert sum(s.anomaly_score >= 0.02 for s in scores[400:]) > 5
+
+
+def test_a_second_incident_after_the_refractory_period_scores_again() -> None:
+    values = noisy(600)
+    values[300] += 80.0
+    values[500] += 80.0
+    scores = run(values, refractory=100)
+    assert scores[300].anomaly_score >= 0.02
+    assert scores[500].anomaly_score >= 0.02
