@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from actions.context import Event
@@ -68,7 +68,7 @@ class EarlyWarning:
     def __init__(
         self,
         step: str,
-        reference: dict[str, Sequence[float]],
+        reference: Mapping[str, Sequence[float]],
         warn: Callable[[str], None],
         *,
         reference_label: str = "the baseline",
