@@ -8,11 +8,12 @@ becomes `BackendUnavailable`; any other 4xx is the backend refusing the request 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from actions.durations import parse_duration
 from actions.errors import BackendUnavailable, PreprodError
 
 _RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -30,8 +31,37 @@ class _Transient(Exception):
     """One attempt failed in a way that a later attempt may not."""
 
 
+class Backend(Protocol):
+    """What a backend's config gives the client: where, how long, how often, which tenant."""
+
+    url: str
+    timeout: str
+    tries: int
+    tenant: str | None
+
+
 class JsonApi:
     """One backend's HTTP API: `get(path, params)` returns the decoded JSON body."""
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        config: Backend,
+        *,
+        auth: httpx.Auth | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> JsonApi:
+        """The API of a backend described by its config section."""
+        return cls(
+            name,
+            config.url,
+            timeout=parse_duration(config.timeout),
+            tries=config.tries,
+            tenant=config.tenant,
+            auth=auth,
+            transport=transport,
+        )
 
     def __init__(
         self,

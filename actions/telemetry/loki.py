@@ -141,15 +141,7 @@ class LokiClient:
         transport: httpx.BaseTransport | None = None,
     ):
         self.config = config
-        self._api = JsonApi(
-            "Loki",
-            config.url,
-            timeout=parse_duration(config.timeout),
-            tries=config.tries,
-            tenant=config.tenant,
-            auth=auth,
-            transport=transport,
-        )
+        self._api = JsonApi.of("Loki", config, auth=auth, transport=transport)
 
     def query_range(
         self,

@@ -157,15 +157,7 @@ class TempoClient:
         transport: httpx.BaseTransport | None = None,
     ):
         self.config = config
-        self._api = JsonApi(
-            "Tempo",
-            config.url,
-            timeout=parse_duration(config.timeout),
-            tries=config.tries,
-            tenant=config.tenant,
-            auth=auth,
-            transport=transport,
-        )
+        self._api = JsonApi.of("Tempo", config, auth=auth, transport=transport)
 
     def trace(self, trace_id: str) -> Trace:
         """One trace by its id; `TraceNotFound` if Tempo does not have it."""
