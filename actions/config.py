@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from actions.report.criteria import parse_criterion
+from actions.telemetry.policy import RollbackPolicy
 from actions.telemetry.settings import TelemetryConfig
 
 STEPS = ("deploy", "parity", "seed", "e2e", "load", "scan", "chaos", "analyze", "report")
@@ -213,6 +214,7 @@ class Settings(Strict):
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
     schedules: list[ScheduleConfig] = Field(default_factory=list)
     telemetry: TelemetryConfig = Field(default_factory=lambda: TelemetryConfig())
+    rollback_policies: list[RollbackPolicy] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("plan")
@@ -232,6 +234,12 @@ class Settings(Strict):
         for name, env in self.environments.items():
             if env.production_twin and env.production_twin not in self.environments:
                 raise ValueError(f"environment {name!r}: production_twin is not defined")
+        for policy in self.rollback_policies:
+            unknown = [e for e in policy.environments if e not in self.environments]
+            if unknown:
+                raise ValueError(
+                    f"rollback policy {policy.name!r}: unknown environment(s) {unknown}"
+                )
         return self
 
     def resolve(self, path: str) -> Path:

@@ -117,3 +117,12 @@ def test_durations(text: str | int, seconds: float) -> None:
 def test_bad_duration_is_explained() -> None:
     with pytest.raises(ValueError, match="is not a duration"):
         parse_duration("soon")
+
+
+def test_a_rollback_policy_on_an_unknown_environment_is_refused(tmp_path: Path) -> None:
+    data = _shipped()
+    data["rollback_policies"] = [
+        {"name": "p", "metric": "p95_ms", "breach": "> 500", "environments": ["prod"]}
+    ]
+    with pytest.raises(ConfigError, match=r"rollback policy 'p': unknown environment\(s\)"):
+        load_settings(str(_write(tmp_path, data)))
