@@ -20,6 +20,7 @@ from actions.report.charts import history_of, load_chart
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
 from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
+from actions.telemetry.analyze import RunTelemetry
 from actions.telemetry.charts import series_from_history
 from actions.telemetry.early_warning import EarlyWarning
 from actions.testing import e2e, load
@@ -30,7 +31,6 @@ LATER = {
     "seed": "data seeding",
     "scan": "security scans",
     "chaos": "chaos experiments",
-    "analyze": "telemetry and log analysis",
 }
 
 
@@ -67,6 +67,9 @@ def execute(
     outcome = RunOutcome()
     blocked: str | None = None
     deployed_here = False
+    telemetry: RunTelemetry | None = None
+    if "analyze" in request.plan and "deploy" not in request.plan:
+        telemetry = RunTelemetry(ctx.settings, env)
     try:
         for position, step in enumerate(request.plan):
             ctx.step = step
@@ -79,6 +82,8 @@ def execute(
             ctx.emit("step_started", f"{step} started")
             if blocked:
                 result = _skipped(step, blocked)
+            elif step == "analyze":
+                result = telemetry.result() if telemetry else _skipped(step, "nothing was deployed")
             else:
                 try:
                     result = _run_step(step, request, env=env, ctx=ctx)
@@ -90,6 +95,8 @@ def execute(
                     deployed_here = True
                     if result.status != Status.PASS:
                         blocked = "the deploy did not succeed"
+                    elif "analyze" in request.plan:
+                        telemetry = RunTelemetry(ctx.settings, env)
             _finish(ctx, position, result, outcome)
         if "report" in request.plan:
             ctx.step = "report"
@@ -98,6 +105,8 @@ def execute(
             _finish(ctx, position, _report(request, outcome, ctx=ctx), outcome)
     finally:
         ctx.step = None
+        if telemetry is not None:
+            telemetry.stop()
         env_config = ctx.settings.environments[request.environment]
         if deployed_here and env_config.teardown_after_run and request.verb == "ready":
             ctx.progress(f"tearing down {request.environment}")

@@ -77,6 +77,7 @@ def test_ready_on_the_good_release_is_go_and_the_candidate_is_no_go(tmp_path: Pa
     assert good.returncode == 0, good.stdout + good.stderr
     assert "▶ deploy" in good.stdout and "load: " in good.stdout
     assert "verdict: GO" in good.stdout
+    assert "analyze pass: catalog, storefront from the services' own /metrics" in good.stdout
     assert "**Verdict: ✅ GO**" in (tmp_path / "good.md").read_text()
 
     bad = preprod(

@@ -9,6 +9,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,9 @@ from actions.environments.local import LocalEnvironment
 from actions.errors import BackendUnavailable
 from actions.report.gate import evaluate
 from actions.result import Measurement, Result, Status
-from actions.telemetry.prometheus import SLI, Prometheus, PrometheusConfig, QueryError, render
+from actions.telemetry.analyze import RunTelemetry
+from actions.telemetry.prometheus import Prometheus, QueryError, render
+from actions.telemetry.settings import SLI, PrometheusConfig
 from tests.conftest import example_settings
 
 pytestmark = pytest.mark.slow
@@ -166,3 +169,35 @@ def test_prometheus_down_is_a_bounded_plain_error() -> None:
 def test_label_values_cannot_inject_promql() -> None:
     with pytest.raises(QueryError, match="cannot be used in a PromQL label matcher"):
         render(P95, service='x"} or vector(1) or {a="')
+
+
+class _Deployed:
+    """The shop as an environment sees it: its service URLs (and a kind without a recorder)."""
+
+    name, kind = "staging", "kubernetes"
+
+    def __init__(self, urls: dict[str, str]) -> None:
+        self._urls = urls
+
+    def urls(self) -> dict[str, str]:
+        return self._urls
+
+
+def test_the_analyze_step_reads_the_slis_from_prometheus_per_service(
+    prometheus: Prometheus, shop: dict[str, str], tmp_path: Path
+) -> None:
+    settings = example_settings(
+        tmp_path,
+        environments={
+            "local": {"kind": "local"},
+            "staging": {"kind": "kubernetes", "namespace": "shop"},
+        },
+        telemetry={"prometheus": {"url": prometheus.config.url}, "slis": [P95.model_dump()]},
+    )
+    telemetry = RunTelemetry(settings, _Deployed(shop))  # type: ignore[arg-type]
+    telemetry.started -= 30
+    _traffic(shop, 4)
+    result = _wait(lambda: telemetry.result() if telemetry.result().measurements else None)
+    assert result.status == Status.PASS and "from Prometheus" in result.summary
+    p95 = result.measurement("p95_ms", endpoint="storefront")
+    assert p95 is not None and p95.value > 100 and p95.unit == "ms"

@@ -1,0 +1,97 @@
+"""The `analyze` step: what the services themselves measured during the run, per service.
+
+On the local kind with no Prometheus configured (the embedded default) a `Recorder` scrapes every
+service's `/metrics` from the end of the deploy; with Prometheus configured, its SLIs are queried
+over the run's window instead. Either way the step returns one Result whose measurements are
+tagged by service, so SLOs can name them (`analyze.p95_ms` with `endpoint: storefront`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from actions.config import Settings
+from actions.environments.base import Environment
+from actions.result import Measurement, Result, Status, utcnow
+from actions.telemetry.prometheus import Prometheus
+from actions.telemetry.recorder import Recorder
+
+FIGURES = {"rps": "req/s", "error_rate_pct": "%", "p50_ms": "ms", "p95_ms": "ms", "p99_ms": "ms"}
+
+
+class RunTelemetry:
+    """Telemetry of one run, started once the release is deployed."""
+
+    def __init__(self, settings: Settings, env: Environment) -> None:
+        self.settings = settings
+        self.env = env
+        self.started = time.time()
+        self.recorder: Recorder | None = None
+        if settings.telemetry.prometheus is None and env.kind == "local":
+            self.recorder = Recorder(env.urls(), interval_s=1.0)
+            self.recorder.start()
+
+    def stop(self) -> None:
+        if self.recorder is not None:
+            self.recorder.stop()
+
+    def result(self) -> Result:
+        """The run's figures per service, from the recorder or Prometheus."""
+        started, end = utcnow(), time.time()
+        measurements: list[Measurement] = []
+        if self.recorder is not None:
+            self.recorder.scrape_once()
+            for service in self.env.urls():
+                stats = self.recorder.window(service, self.started, time.time())
+                if stats is None:
+                    continue
+                for name, unit in FIGURES.items():
+                    value = getattr(stats, name)
+                    if value is not None:
+                        measurements.append(
+                            Measurement(
+                                name=name,
+                                value=round(value, 3),
+                                unit=unit,
+                                tags={"endpoint": service},
+                            )
+                        )
+            source = "the services' own /metrics"
+        elif self.settings.telemetry.prometheus is not None:
+            prometheus = Prometheus(self.settings.telemetry.prometheus)
+            window = f"{max(int(end - self.started), 1)}s"
+            namespace = self.settings.environments[self.env.name].namespace or ""
+            for service in self.env.urls() or {}:
+                for sli in self.settings.telemetry.slis:
+                    value = prometheus.sli(sli, service=service, namespace=namespace, window=window)
+                    if value is not None:
+                        measurements.append(
+                            Measurement(
+                                name=sli.name,
+                                value=round(value, 3),
+                                unit=sli.unit,
+                                tags={"endpoint": service},
+                            )
+                        )
+            source = "Prometheus"
+        else:
+            return Result(
+                step="analyze",
+                status=Status.SKIPPED,
+                summary="skipped: no telemetry source for this environment",
+            )
+        if not measurements:
+            return Result(
+                step="analyze",
+                status=Status.WARN,
+                started_at=started,
+                summary=f"no figures from {source} for this run",
+            )
+        services = sorted({m.tags["endpoint"] for m in measurements})
+        return Result(
+            step="analyze",
+            status=Status.PASS,
+            summary=f"{', '.join(services)} from {source} over {end - self.started:.0f}s",
+            measurements=measurements,
+            started_at=started,
+        )
