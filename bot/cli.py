@@ -5,10 +5,12 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import shlex
 import shutil
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,6 +21,9 @@ from bot.settings import load_settings
 from bot.terminal import TerminalView
 from storage import runs
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.service import Preprod
 
 EXIT_OK, EXIT_NO_GO, EXIT_ERROR = 0, 1, 2
 
@@ -96,7 +101,7 @@ def run_command(argv: list[str], view: TerminalView | None = None) -> int:
     bot.runner.subscribe(view.event)
     user = getpass.getuser()
     caller = Caller(user=f"local:{user}", surface="cli", name=user)
-    outcome = bot.handle(" ".join(_quote(w) for w in words), caller)
+    outcome = bot.handle(" ".join(shlex.quote(w) for w in words), caller)
     try:
         if isinstance(outcome, Reply):
             view.reply(outcome)
@@ -106,10 +111,7 @@ def run_command(argv: list[str], view: TerminalView | None = None) -> int:
         bot.runner.shutdown()
 
 
-def _follow(bot: object, started: Started, words: list[str], view: TerminalView) -> int:
-    from bot.service import Preprod
-
-    assert isinstance(bot, Preprod)
+def _follow(bot: Preprod, started: Started, words: list[str], view: TerminalView) -> int:
     view.console.print(started.text)
     done = threading.Event()
 
@@ -150,12 +152,6 @@ def _report_target(words: list[str]) -> Path | None:
         if word.startswith("--report="):
             return Path(word.split("=", 1)[1])
     return None
-
-
-def _quote(word: str) -> str:
-    import shlex
-
-    return shlex.quote(word)
 
 
 def main() -> None:
