@@ -8,9 +8,10 @@ becomes `BackendUnavailable`; any other 4xx is the backend refusing the request 
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from actions.durations import parse_duration
@@ -31,13 +32,24 @@ class _Transient(Exception):
     """One attempt failed in a way that a later attempt may not."""
 
 
-class Backend(Protocol):
-    """What a backend's config gives the client: where, how long, how often, which tenant."""
+class Backend(BaseModel):
+    """A backend's config section: where it is, how long and how often to try, which tenant.
+
+    Credentials are never here: the client takes an `httpx.Auth` built from the environment.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     url: str
-    timeout: str
-    tries: int
-    tenant: str | None
+    tenant: str | None = None  # sent as X-Scope-OrgID
+    timeout: str = "10s"
+    tries: int = Field(3, ge=1, le=5)
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_is_a_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
 
 
 class JsonApi:

@@ -15,8 +15,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from actions.durations import parse_duration
-from actions.telemetry.http import JsonApi, QueryRejected
+from actions.telemetry.http import Backend, JsonApi, QueryRejected
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Direction = Literal["forward", "backward"]
@@ -24,23 +23,11 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _SELECTOR_PLACEHOLDERS = frozenset({"service", "namespace"})
 
 
-class LokiConfig(BaseModel):
+class LokiConfig(Backend):
     """Where Loki is and how to find a service's streams. Credentials come from the environment."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    url: str
-    tenant: str | None = None  # sent as X-Scope-OrgID
-    timeout: str = "10s"
-    tries: int = Field(3, ge=1, le=5)
     selector_template: str = '{app="{service}", namespace="{namespace}"}'
     limit: int = Field(1000, ge=1, le=5000)
-
-    @field_validator("timeout")
-    @classmethod
-    def _timeout_is_a_duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
 
     @field_validator("selector_template")
     @classmethod

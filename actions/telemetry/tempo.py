@@ -16,10 +16,9 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from actions.durations import parse_duration
-from actions.telemetry.http import JsonApi, QueryRejected
+from actions.telemetry.http import Backend, JsonApi, QueryRejected
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -27,21 +26,8 @@ _ERROR_CODES = {2, "2", "STATUS_CODE_ERROR", "ERROR"}
 _OK_CODES = {1, "1", "STATUS_CODE_OK", "OK"}
 
 
-class TempoConfig(BaseModel):
+class TempoConfig(Backend):
     """Where Tempo is. Credentials come from the environment."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    url: str
-    tenant: str | None = None  # sent as X-Scope-OrgID
-    timeout: str = "10s"
-    tries: int = Field(3, ge=1, le=5)
-
-    @field_validator("timeout")
-    @classmethod
-    def _timeout_is_a_duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
 
 
 class TraceNotFound(QueryRejected):
