@@ -196,8 +196,13 @@ def test_the_analyze_step_reads_the_slis_from_prometheus_per_service(
     )
     telemetry = RunTelemetry(settings, _Deployed(shop))  # type: ignore[arg-type]
     telemetry.started -= 30
-    _traffic(shop, 4)
-    result = _wait(lambda: r if (r := telemetry.result()).measurements else None)
+
+    def measured():  # type: ignore[no-untyped-def]
+        _traffic(shop, 1)  # keep the counters moving until Prometheus has scraped a rate
+        result = telemetry.result()
+        return result if result.measurements else None
+
+    result = _wait(measured)
     assert result.status == Status.PASS and "from Prometheus" in result.summary
     p95 = result.measurement("p95_ms", endpoint="storefront")
     assert p95 is not None and p95.value > 100 and p95.unit == "ms"
