@@ -64,6 +64,7 @@ def execute(
         state = env.status()
         if state.app:
             runs.update_run(ctx.store, int(ctx.run_id), app=state.app, version=state.version)
+            request = request.model_copy(update={"app": state.app, "version": state.version})
     outcome = RunOutcome()
     blocked: str | None = None
     deployed_here = False
@@ -136,7 +137,7 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
     if step == "parity":
         candidate = set(ctx.settings.apps[request.app].services) if request.app else set()
         return parity.run(request.environment, request.app, candidate, ctx=ctx)
-    app_name = request.app or env.status().app
+    app_name = request.app
     if not app_name or app_name not in ctx.settings.apps:
         return _skipped(step, f"nothing is deployed on {env.name}")
     app = ctx.settings.apps[app_name]
@@ -148,7 +149,7 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
             e2e.E2ERequest(
                 config=app.e2e,
                 urls=urls,
-                version=request.version or env.status().version or "",
+                version=request.version or "",
                 base_dir=ctx.settings.base_dir,
             ),
             ctx=ctx,
