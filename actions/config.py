@@ -6,12 +6,13 @@ Secrets never live here: they come from the environment (see `bot/env_vars.py`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from actions.report.criteria import parse_criterion
 from actions.telemetry.policy import RollbackPolicy
+from actions.telemetry.recorder import Metric
 from actions.telemetry.settings import TelemetryConfig
 
 STEPS = ("deploy", "parity", "seed", "e2e", "load", "scan", "chaos", "analyze", "report")
@@ -239,6 +240,12 @@ class Settings(Strict):
             if unknown:
                 raise ValueError(
                     f"rollback policy {policy.name!r}: unknown environment(s) {unknown}"
+                )
+            metrics = [*get_args(Metric), *(sli.name for sli in self.telemetry.slis)]
+            if policy.metric not in metrics:
+                raise ValueError(
+                    f"rollback policy {policy.name!r}: unknown metric {policy.metric!r}; "
+                    f"metrics are {', '.join(metrics)}"
                 )
         return self
 

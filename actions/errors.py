@@ -30,6 +30,10 @@ class EnvironmentFailure(PreprodError):
     """An environment could not do what was asked (deploy, health check, rollback)."""
 
 
+class NoPreviousRelease(EnvironmentFailure):
+    """A rollback was asked for, but nothing ran before the current release."""
+
+
 class BackendUnavailable(PreprodError):
     """An outside system did not answer within its timeout and retries."""
 

@@ -11,6 +11,7 @@ from actions.config import STEPS, GateConfig, Settings
 from actions.context import RunContext
 from actions.deploy import parity
 from actions.deploy import step as deploy_step
+from actions.deploy.guard import RollbackGuard
 from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
 from actions.errors import Cancelled, PreprodError
@@ -27,6 +28,7 @@ from actions.testing import e2e, load
 from storage import runs
 from storage.store import Store
 
+UNDER_TEST = {"seed", "e2e", "load", "scan", "chaos", "analyze"}  # steps a policy watches over
 LATER = {
     "seed": "data seeding",
     "scan": "security scans",
@@ -68,37 +70,50 @@ def execute(
     outcome = RunOutcome()
     blocked: str | None = None
     deployed_here = False
-    telemetry: RunTelemetry | None = None
-    if "analyze" in request.plan and "deploy" not in request.plan:
-        telemetry = RunTelemetry(ctx.settings, env)
+    watch = _Watch(request, env, ctx)
+    if "deploy" not in request.plan:
+        watch.start()
     try:
         for position, step in enumerate(request.plan):
             ctx.step = step
             if step == "report":
                 continue
+            if blocked is None and ctx.abort_reason:
+                blocked = ctx.abort_reason
             if blocked is None and ctx.cancelled:
                 blocked = "the run was cancelled"
                 outcome.cancelled = True
             runs.start_step(ctx.store, int(ctx.run_id), position, step)
             ctx.emit("step_started", f"{step} started")
-            if blocked:
+            if step == "analyze" and (not blocked or ctx.abort_reason):
+                # Also after a policy's rollback: the figures up to it are the evidence.
+                result = watch.analyze()
+            elif blocked:
                 result = _skipped(step, blocked)
-            elif step == "analyze":
-                result = telemetry.result() if telemetry else _skipped(step, "nothing was deployed")
             else:
                 try:
-                    result = _run_step(step, request, env=env, ctx=ctx)
+                    with ctx.acting():
+                        result = _run_step(step, request, env=env, ctx=ctx)
                 except Cancelled:
-                    outcome.cancelled = True
-                    blocked = "the run was cancelled"
-                    result = Result(step=step, status=Status.ERROR, summary="cancelled")
+                    if ctx.abort_reason:
+                        blocked = ctx.abort_reason
+                        result = Result(
+                            step=step, status=Status.SKIPPED, summary=f"stopped: {blocked}"
+                        )
+                    else:
+                        outcome.cancelled = True
+                        blocked = "the run was cancelled"
+                        result = Result(step=step, status=Status.ERROR, summary="cancelled")
                 if step == "deploy":
                     deployed_here = True
                     if result.status != Status.PASS:
                         blocked = "the deploy did not succeed"
-                    elif "analyze" in request.plan:
-                        telemetry = RunTelemetry(ctx.settings, env)
+                    else:
+                        watch.start()
             _finish(ctx, position, result, outcome)
+        policy_result = watch.stop_guard()
+        if policy_result is not None:
+            _finish(ctx, len(request.plan), policy_result, outcome)
         if "report" in request.plan:
             ctx.step = "report"
             position = request.plan.index("report")
@@ -106,13 +121,58 @@ def execute(
             _finish(ctx, position, _report(request, outcome, ctx=ctx), outcome)
     finally:
         ctx.step = None
-        if telemetry is not None:
-            telemetry.stop()
+        watch.stop()
         env_config = ctx.settings.environments[request.environment]
         if deployed_here and env_config.teardown_after_run and request.verb == "ready":
             ctx.progress(f"tearing down {request.environment}")
             env.teardown()
     return outcome
+
+
+class _Watch:
+    """The run's telemetry and rollback policies, from when a release is there to watch."""
+
+    def __init__(self, request: RunRequest, env: Environment, ctx: RunContext) -> None:
+        self.env, self.ctx = env, ctx
+        self.release = Release(app=request.app or "", version=request.version or "")
+        self.wanted = "analyze" in request.plan
+        self.guarded = bool(UNDER_TEST & set(request.plan)) and any(
+            p.guards(env.name) for p in ctx.settings.rollback_policies
+        )
+        self.telemetry: RunTelemetry | None = None
+        self.guard: RollbackGuard | None = None
+
+    def start(self) -> None:
+        if not (self.wanted or self.guarded) or self.telemetry is not None:
+            return
+        self.telemetry = RunTelemetry(self.ctx.settings, self.env)
+        if self.guarded:
+            self.guard = RollbackGuard(
+                self.ctx.settings.rollback_policies,
+                env=self.env,
+                telemetry=self.telemetry,
+                ctx=self.ctx,
+                release=self.release,
+            )
+            self.guard.start()
+
+    def analyze(self) -> Result:
+        if self.telemetry is None:
+            return _skipped("analyze", "nothing was deployed")
+        return self.telemetry.result()
+
+    def stop_guard(self) -> Result | None:
+        """Stop watching the policies; what they did, as one result (None if nothing fired)."""
+        if self.guard is None:
+            return None
+        self.guard.stop()
+        return self.guard.result()
+
+    def stop(self) -> None:
+        if self.guard is not None:
+            self.guard.stop()
+        if self.telemetry is not None:
+            self.telemetry.stop()
 
 
 def _finish(ctx: RunContext, position: int, result: Result, outcome: RunOutcome) -> None:

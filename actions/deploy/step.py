@@ -7,21 +7,40 @@ from collections.abc import Callable
 
 from actions.context import RunContext
 from actions.environments.base import DeployOutcome, Environment, Release
-from actions.errors import PreprodError
+from actions.errors import NoPreviousRelease, PreprodError
 from actions.result import Finding, Measurement, Result, Severity, Status, utcnow
 
 
 def deploy(release: Release, *, env: Environment, ctx: RunContext) -> Result:
     """Deploy the release and wait until it is healthy; FAIL with the evidence when not."""
-    return _outcome_result("deploy", lambda: env.deploy(release, ctx.progress), env=env)
+    return outcome_result("deploy", lambda: env.deploy(release, ctx.progress), env=env)
 
 
 def rollback(*, env: Environment, ctx: RunContext) -> Result:
     """Go back to the previously deployed release."""
-    return _outcome_result("rollback", lambda: env.rollback(ctx.progress), env=env)
+    return outcome_result("rollback", lambda: env.rollback(ctx.progress), env=env)
 
 
-def _outcome_result(step: str, act: Callable[[], DeployOutcome], *, env: Environment) -> Result:
+def withdraw(release: Release, *, env: Environment, ctx: RunContext) -> Result:
+    """Take a bad release out of service: roll back, or stop it when nothing ran before it."""
+
+    def act() -> DeployOutcome:
+        try:
+            return env.rollback(ctx.progress)
+        except NoPreviousRelease:
+            shown = f"{release.app} {release.version}"
+            ctx.progress(f"no previous release on {env.name}: stopping {shown}")
+            env.teardown()
+            return DeployOutcome(
+                ok=True,
+                summary=f"no previous release on {env.name}, so {shown} was stopped instead",
+                release=release,
+            )
+
+    return outcome_result("rollback", act, env=env)
+
+
+def outcome_result(step: str, act: Callable[[], DeployOutcome], *, env: Environment) -> Result:
     started = utcnow()
     clock = time.monotonic()
     try:

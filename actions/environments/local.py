@@ -22,7 +22,7 @@ from actions.environments.local_plan import Launch, plan_launches
 from actions.environments.local_state import LocalState, ServiceRecord, load_state, save_state
 from actions.environments.local_state import locked as state_lock
 from actions.environments.ports import free_ports
-from actions.errors import ConfigError, EnvironmentFailure
+from actions.errors import ConfigError, EnvironmentFailure, NoPreviousRelease
 
 LOG_TAIL = 20
 LOCK_WAIT_S = 120.0
@@ -62,7 +62,7 @@ class LocalEnvironment:
         with self._lock():
             previous = load_state(self.state_path).previous
             if previous is None:
-                raise EnvironmentFailure(f"{self.name} has no previous release to roll back to")
+                raise NoPreviousRelease(f"{self.name} has no previous release to roll back to")
             progress(f"rolling back to {previous.app} {previous.version}")
             return self._deploy(previous, self._plan(previous), progress)
 

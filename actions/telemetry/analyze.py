@@ -9,6 +9,7 @@ tagged by service, so SLOs can name them (`analyze.p95_ms` with `endpoint: store
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from actions.config import Settings
 from actions.environments.base import Environment
@@ -26,7 +27,9 @@ class RunTelemetry:
         self.settings = settings
         self.env = env
         self.started = time.time()
+        self.ended: float | None = None  # frozen: the run's figures stop here (a rollback)
         self.recorder: Recorder | None = None
+        self._client: Prometheus | None = None
         if settings.telemetry.prometheus is None and env.kind == "local":
             self.recorder = Recorder(env.urls(), interval_s=1.0)
             self.recorder.start()
@@ -35,14 +38,60 @@ class RunTelemetry:
         if self.recorder is not None:
             self.recorder.stop()
 
+    def freeze(self) -> None:
+        """End the run's window now: what follows (e.g. the release rolled back) is not its own."""
+        if self.ended is None:
+            if self.recorder is not None:
+                self.recorder.scrape_once()
+            self.ended = time.time()
+
+    def _prometheus(self) -> Prometheus:
+        assert self.settings.telemetry.prometheus is not None
+        if self._client is None:
+            self._client = Prometheus(self.settings.telemetry.prometheus)
+        return self._client
+
+    @property
+    def services(self) -> list[str]:
+        return sorted(self.env.urls())
+
+    def reading(
+        self, metric: str, service: str, window_s: float, min_requests: int = 0
+    ) -> float | None:
+        """A metric of a service over the last `window_s` seconds; None when there is no data
+        (on the recorder, also when the window saw fewer than `min_requests` requests).
+
+        `metric` is a recorder figure (`p95_ms`, `error_rate_pct`, …) on the built-in recorder,
+        an SLI name with Prometheus. Raises `PreprodError` when Prometheus cannot answer.
+        """
+        now = time.time()
+        if self.recorder is not None:
+            if metric not in FIGURES:
+                return None
+            stats = self.recorder.window(service, now - window_s, now)
+            if stats is None or stats.requests < min_requests:
+                return None
+            value: float | None = getattr(stats, metric)
+            return value
+        if self.settings.telemetry.prometheus is None:
+            return None
+        sli = next((s for s in self.settings.telemetry.slis if s.name == metric), None)
+        if sli is None:
+            return None
+        namespace = self.settings.environments[self.env.name].namespace or ""
+        return self._prometheus().sli(
+            sli, service=service, namespace=namespace, window=f"{max(int(window_s), 1)}s"
+        )
+
     def result(self) -> Result:
         """The run's figures per service, from the recorder or Prometheus."""
-        started, end = utcnow(), time.time()
+        started, end = utcnow(), self.ended or time.time()
         measurements: list[Measurement] = []
         if self.recorder is not None:
-            self.recorder.scrape_once()
-            for service in self.env.urls():
-                stats = self.recorder.window(service, self.started, time.time())
+            if self.ended is None:
+                self.recorder.scrape_once()
+            for service in self.recorder.targets:
+                stats = self.recorder.window(service, self.started, end)
                 if stats is None:
                     continue
                 for name, unit in FIGURES.items():
@@ -58,12 +107,15 @@ class RunTelemetry:
                         )
             source = "the services' own /metrics"
         elif self.settings.telemetry.prometheus is not None:
-            prometheus = Prometheus(self.settings.telemetry.prometheus)
+            prometheus = self._prometheus()
+            at = datetime.fromtimestamp(end, UTC)
             window = f"{max(int(end - self.started), 1)}s"
             namespace = self.settings.environments[self.env.name].namespace or ""
             for service in self.env.urls() or {}:
                 for sli in self.settings.telemetry.slis:
-                    value = prometheus.sli(sli, service=service, namespace=namespace, window=window)
+                    value = prometheus.sli(
+                        sli, service=service, namespace=namespace, window=window, at=at
+                    )
                     if value is not None:
                         measurements.append(
                             Measurement(

@@ -2,7 +2,8 @@
 
 A connection failure, a timeout, HTTP 429 or a 5xx is retried (a GET is safe to repeat) and then
 becomes `BackendUnavailable`; any other 4xx is the backend refusing the request and becomes
-`QueryRejected` with the backend's own reason, at once.
+`QueryRejected` with the backend's own reason, at once; a 401 or 403 also says where the
+credentials come from (`access_hint`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class JsonApi:
         *,
         auth: httpx.Auth | None = None,
         transport: httpx.BaseTransport | None = None,
+        access_hint: str = "",
     ) -> JsonApi:
         """The API of a backend described by its config section."""
         return cls(
@@ -73,6 +75,7 @@ class JsonApi:
             tenant=config.tenant,
             auth=auth,
             transport=transport,
+            access_hint=access_hint,
         )
 
     def __init__(
@@ -86,11 +89,13 @@ class JsonApi:
         auth: httpx.Auth | None = None,
         transport: httpx.BaseTransport | None = None,
         backoff: float = 0.1,
+        access_hint: str = "",
     ):
         self.name = name
         self.url = url.rstrip("/")
         self.tries = tries
         self.backoff = backoff
+        self.access_hint = access_hint
         headers = {"Accept": "application/json"}
         if tenant:
             headers["X-Scope-OrgID"] = tenant
@@ -131,8 +136,9 @@ class JsonApi:
             raise _Transient(f"HTTP {response.status_code} {reason(response)}")
         if response.status_code >= 400:
             status = response.status_code
+            hint = f" ({self.access_hint})" if status in (401, 403) and self.access_hint else ""
             raise QueryRejected(
-                f"{self.name} refused the request (HTTP {status}): {reason(response)}",
+                f"{self.name} refused the request (HTTP {status}): {reason(response)}{hint}",
                 status=status,
             )
         try:

@@ -8,6 +8,7 @@ across streams in time order; metric queries (`count_over_time`, `rate`, ...) gi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from actions.telemetry.credentials import VARIABLES, read_credentials
 from actions.telemetry.http import Backend, JsonApi, QueryRejected
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -128,7 +130,25 @@ class LokiClient:
         transport: httpx.BaseTransport | None = None,
     ):
         self.config = config
-        self._api = JsonApi.of("Loki", config, auth=auth, transport=transport)
+        self._api = JsonApi.of(
+            "Loki",
+            config,
+            auth=auth,
+            transport=transport,
+            access_hint=f"credentials are read from {VARIABLES['loki'].choices()}",
+        )
+
+    @classmethod
+    def from_env(
+        cls,
+        config: LokiConfig,
+        environ: Mapping[str, str] | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> LokiClient:
+        """A client with the credentials of `environ` (the process environment if None)."""
+        credentials = read_credentials("loki", environ)
+        return cls(config, auth=credentials.httpx_auth(), transport=transport)
 
     def query_range(
         self,

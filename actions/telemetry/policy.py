@@ -1,8 +1,9 @@
 """Automatic rollback policies: a metric past its threshold for long enough breaks the policy. Pure.
 
-A policy names a metric (a recorder figure such as `p95_ms`, or an SLI name), the service, a
-criterion (`> 500`, `>= 5%`), how long the breach must last (`for`), the environments it guards,
-and whether it only alerts (`dry_run`). `PolicyState` is fed one reading at a time, with the time
+A policy names a metric (a recorder figure such as `p95_ms`, or an SLI name), the service (none:
+each service, on its own), a criterion (`> 500`), how long the breach must last (`for`), the
+window each reading covers (and the least traffic it needs), the environments it guards, and
+whether it only alerts (`dry_run`). `PolicyState` is fed one reading at a time, with the time
 passed in, and says when the policy fires: once per breach, after the breach has lasted `for`.
 Readings that are missing (a scrape gap) neither start nor end a breach.
 """
@@ -25,6 +26,8 @@ class RollbackPolicy(BaseModel):
     service: str | None = None
     breach: str  # a criterion that, when it holds, is a breach: e.g. "> 500" or ">= 5%"
     for_: str = Field("30s", alias="for")
+    window: str = "10s"  # each reading is the metric over this much of the latest telemetry
+    min_requests: int = Field(0, ge=0)  # a window with fewer requests is no reading (recorder)
     environments: list[str] = Field(default_factory=list)  # empty: every environment
     dry_run: bool = False
 
@@ -35,7 +38,7 @@ class RollbackPolicy(BaseModel):
             raise ValueError("a rollback threshold is absolute (e.g. '> 500'), not relative")
         return value
 
-    @field_validator("for_")
+    @field_validator("for_", "window")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
@@ -58,6 +61,7 @@ class PolicyState:
     """The running state of one policy on one run."""
 
     policy: RollbackPolicy
+    service: str | None = None  # the service read, when the policy names none
     since: float | None = None
     fired: bool = False
 
@@ -77,9 +81,10 @@ class PolicyState:
         due = lasted >= parse_duration(self.policy.for_) and not self.fired
         if due:
             self.fired = True
-        where = f" of {self.policy.service}" if self.policy.service else ""
+        service = self.policy.service or self.service
+        where = f" of {service}" if service else ""
         reason = (
-            f"policy {self.policy.name}: {self.policy.metric}{where} at {value:g} has been "
+            f"policy {self.policy.name}: {self.policy.metric}{where} at {value:.4g} has been "
             f"{self.policy.breach} for {lasted:.0f}s (limit {self.policy.for_})"
         )
         return Decision(True, lasted, due, reason if due else "")

@@ -3,6 +3,8 @@
 SLIs are PromQL templates from the config (`{service}`, `{namespace}`, `{window}`), queried as an
 instant value at the end of a step's window or as a range over it. Every query has a timeout and
 a bounded retry; a Prometheus that is down or slow becomes one plain `BackendUnavailable`.
+Credentials (a bearer token or basic auth) come from the environment, see `credentials.py`; a
+Prometheus that refuses them is a plain `QueryError` naming the variables to set.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from urllib3.util.retry import Retry
 
 from actions.durations import parse_duration
 from actions.errors import BackendUnavailable, PreprodError
+from actions.telemetry.credentials import Credentials, read_credentials
 from actions.telemetry.settings import SLI, PrometheusConfig
 
 T = TypeVar("T")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _LABEL_VALUE = re.compile(r'^[^"\\\n]{0,200}$')
+_STATUS = re.compile(r"HTTP Status Code (\d{3})")
 
 
 class Sample(BaseModel):
@@ -58,12 +62,22 @@ def render(sli: SLI, *, service: str, namespace: str = "", window: str = "5m") -
 class Prometheus:
     """Instant and range queries with a timeout, bounded retries and plain errors."""
 
-    def __init__(self, config: PrometheusConfig, *, session: requests.Session | None = None):
+    def __init__(
+        self,
+        config: PrometheusConfig,
+        *,
+        credentials: Credentials | None = None,
+        session: requests.Session | None = None,
+    ):
+        """A client of `config.url`, with `credentials` or else those of the environment."""
         self.config = config
         self.timeout = parse_duration(config.timeout)
+        self.credentials = read_credentials("prometheus") if credentials is None else credentials
         # Retries are ours (bounded, with tenacity); the library's own would multiply them.
         self._client = PrometheusConnect(
             url=config.url.rstrip("/"),
+            headers=self.credentials.headers(),
+            auth=self.credentials.basic(),
             disable_ssl=False,
             session=session,
             timeout=self.timeout,
@@ -128,7 +142,22 @@ class Prometheus:
                 f"({type(exc).__name__}, {self.config.tries} tries)"
             ) from None
         except PrometheusApiClientException as exc:
-            raise QueryError(f"Prometheus refused the query: {_message(exc)}") from None
+            raise self._refusal(exc) from None
+
+    def _refusal(self, exc: PrometheusApiClientException) -> QueryError:
+        found = _STATUS.search(str(exc))
+        status = int(found.group(1)) if found else None
+        where = f"Prometheus at {self.config.url}"
+        source = self.credentials.source()
+        if status == 401 and self.credentials.kind == "none":
+            return QueryError(f"{where} wants credentials (HTTP 401 unauthorized): set {source}")
+        if status == 401:
+            return QueryError(
+                f"{where} refused the credentials from {source} (HTTP 401 unauthorized)"
+            )
+        if status == 403:
+            return QueryError(f"{where} denied access (HTTP 403 forbidden)")
+        return QueryError(f"Prometheus refused the query: {_message(exc)}")
 
 
 def _message(exc: Exception) -> str:

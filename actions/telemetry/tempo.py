@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from actions.telemetry.credentials import VARIABLES, read_credentials
 from actions.telemetry.http import Backend, JsonApi, QueryRejected
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -143,7 +144,25 @@ class TempoClient:
         transport: httpx.BaseTransport | None = None,
     ):
         self.config = config
-        self._api = JsonApi.of("Tempo", config, auth=auth, transport=transport)
+        self._api = JsonApi.of(
+            "Tempo",
+            config,
+            auth=auth,
+            transport=transport,
+            access_hint=f"credentials are read from {VARIABLES['tempo'].choices()}",
+        )
+
+    @classmethod
+    def from_env(
+        cls,
+        config: TempoConfig,
+        environ: Mapping[str, str] | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> TempoClient:
+        """A client with the credentials of `environ` (the process environment if None)."""
+        credentials = read_credentials("tempo", environ)
+        return cls(config, auth=credentials.httpx_auth(), transport=transport)
 
     def trace(self, trace_id: str) -> Trace:
         """One trace by its id; `TraceNotFound` if Tempo does not have it."""

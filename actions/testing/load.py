@@ -108,7 +108,11 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
         on_tick=_progress_reporter(ctx, Path(f"{prefix}_stats_history.csv")),
         tick_s=PROGRESS_EVERY_S,
     )
-    ctx.check_cancelled()
+    # Stopped by the run itself (a rollback policy): Locust writes its figures on SIGTERM, and
+    # they are the evidence of what was stopped. A person's cancel drops them.
+    stopped = ctx.abort_reason if outcome.cancelled else None
+    if stopped is None:
+        ctx.check_cancelled()
     artifacts = [
         Artifact(name=f"locust{s}", path=f"{prefix}{s}", kind=s.rsplit(".", 1)[1])
         for s in _OUTPUTS
@@ -121,21 +125,26 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
         return harness_error(
             STEP, started, f"locust timed out after {timeout_s:g}s", outcome, artifacts
         )
-    if outcome.exit_code != 0:
+    if outcome.exit_code != 0 and not stopped:
         summary = f"locust exited with code {outcome.exit_code}: {outcome.last_line()}"
         return harness_error(STEP, started, summary, outcome, artifacts)
     try:
         stats = _final_stats(prefix)
     except (OSError, LocustStatsError) as exc:
+        if stopped:
+            ctx.check_cancelled()
         return harness_error(STEP, started, f"locust wrote no readable statistics: {exc}", outcome)
     agg = stats.aggregate
+    if stopped and agg.requests == 0:
+        ctx.check_cancelled()
     if agg.requests == 0:
         summary = f"locust made no request in {duration_s:g}s: do the locustfile's tasks send any?"
         return harness_error(STEP, started, summary, outcome, artifacts)
     return Result(
         step=STEP,
-        status=Status.PASS,
-        summary=(
+        status=Status.WARN if stopped else Status.PASS,
+        summary=(f"stopped after {outcome.elapsed_s:.0f}s ({stopped}): " if stopped else "")
+        + (
             f"{agg.requests} requests at {agg.rps:.1f} req/s, p95 {_ms(agg.percentile('95%'))} ms,"
             f" {agg.error_rate_pct:.1f}% errors"
         ),

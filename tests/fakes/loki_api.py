@@ -5,7 +5,9 @@
 `=`, `!=`, `=~`, `!~` matchers, line filters `|=`, `!=`, `|~`, `!~`, and the metric functions
 `count_over_time` and `rate` (optionally inside `sum` / `sum by (...)`). It honours start/end
 (ns, end exclusive), limit and direction, and answers a malformed query with HTTP 400 and Loki's
-plain-text error. With `multi_tenant=True` it requires `X-Scope-OrgID` (401 "no org id").
+plain-text error. With `multi_tenant=True` it requires `X-Scope-OrgID` (401 "no org id"); with
+`authorization=` it requires that exact `Authorization` header, as an auth gateway in front of Loki
+does (401 "unauthorized" otherwise).
 
 `FakeBackend` is the shared HTTP part (also used by the fake Tempo): every request is recorded,
 and knobs make the server slow (`delay`), fail with a status (`fail`) or go down (`down`).
@@ -42,8 +44,9 @@ class FakeBackend:
 
     single_tenant = "fake"
 
-    def __init__(self, *, multi_tenant: bool = False):
+    def __init__(self, *, multi_tenant: bool = False, authorization: str | None = None):
         self.multi_tenant = multi_tenant
+        self.authorization = authorization
         self.requests: list[Recorded] = []
         self.delay = 0.0
         self._failures: list[int] = []
@@ -118,6 +121,8 @@ class FakeBackend:
         body: str | dict[str, Any]
         if failure:
             status, body = failure, f"fake failure {failure}\n"
+        elif self.authorization and headers.get("authorization") != self.authorization:
+            status, body = 401, "unauthorized\n"
         elif not tenant:
             status, body = 401, "no org id\n"
         else:
@@ -336,8 +341,14 @@ class Stream:
 class FakeLoki(FakeBackend):
     """Push streams, then point a Loki client at `url`."""
 
-    def __init__(self, *, multi_tenant: bool = False, max_entries: int = 5000):
-        super().__init__(multi_tenant=multi_tenant)
+    def __init__(
+        self,
+        *,
+        multi_tenant: bool = False,
+        max_entries: int = 5000,
+        authorization: str | None = None,
+    ):
+        super().__init__(multi_tenant=multi_tenant, authorization=authorization)
         self.max_entries = max_entries
         self.streams: dict[str, list[Stream]] = {}
 

@@ -5,7 +5,8 @@
 gives them; 404 "trace not found") and `GET /api/search` (`tags` in logfmt, matched on one span with
 its resource attributes; `minDuration`/`maxDuration`; `start`/`end` in Unix seconds; `limit`,
 default 20; most recent first; trace ids without leading zeros, as Tempo prints them).
-Requests are recorded; the knobs of `FakeBackend` make it slow, failing or down.
+Requests are recorded; the knobs of `FakeBackend` make it slow, failing or down, or require an
+`Authorization` header (`authorization=`).
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ class FakeTempo(FakeBackend):
 
     single_tenant = "single-tenant"
 
-    def __init__(self, *, multi_tenant: bool = False):
-        super().__init__(multi_tenant=multi_tenant)
+    def __init__(self, *, multi_tenant: bool = False, authorization: str | None = None):
+        super().__init__(multi_tenant=multi_tenant, authorization=authorization)
         self.traces: dict[str, dict[str, dict[str, Any]]] = {}
 
     def add(self, trace_id: str, trace: dict[str, Any], *, tenant: str = "single-tenant") -> None:

@@ -126,3 +126,10 @@ def test_a_rollback_policy_on_an_unknown_environment_is_refused(tmp_path: Path) 
     ]
     with pytest.raises(ConfigError, match=r"rollback policy 'p': unknown environment\(s\)"):
         load_settings(str(_write(tmp_path, data)))
+
+
+def test_a_rollback_policy_on_an_unknown_metric_names_the_known_ones(tmp_path: Path) -> None:
+    data = _shipped()
+    data["rollback_policies"] = [{"name": "p", "metric": "p96_ms", "breach": "> 500"}]
+    with pytest.raises(ConfigError, match=r"unknown metric 'p96_ms'; metrics are rps, "):
+        load_settings(str(_write(tmp_path, data)))
