@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,6 @@ from actions.config import STEPS, GateConfig, Settings
 from actions.context import RunContext
 from actions.deploy import parity
 from actions.deploy import step as deploy_step
-from actions.deploy.guard import RollbackGuard
 from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
 from actions.errors import Cancelled, PreprodError
@@ -21,14 +21,13 @@ from actions.report.charts import history_of, load_chart
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
 from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
-from actions.telemetry.analyze import RunTelemetry
+from actions.run_watch import RunWatch, baseline_run, result_of
 from actions.telemetry.charts import series_from_history
 from actions.telemetry.early_warning import EarlyWarning
 from actions.testing import e2e, load
 from storage import runs
 from storage.store import Store
 
-UNDER_TEST = {"seed", "e2e", "load", "scan", "chaos", "analyze"}  # steps a policy watches over
 LATER = {
     "seed": "data seeding",
     "scan": "security scans",
@@ -70,7 +69,7 @@ def execute(
     outcome = RunOutcome()
     blocked: str | None = None
     deployed_here = False
-    watch = _Watch(request, env, ctx)
+    watch = RunWatch(request, env, ctx)
     if "deploy" not in request.plan:
         watch.start()
     try:
@@ -91,8 +90,9 @@ def execute(
             elif blocked:
                 result = _skipped(step, blocked)
             else:
+                begun = time.time()
                 try:
-                    with ctx.acting():
+                    with ctx.acting(), watch.live(step):
                         result = _run_step(step, request, env=env, ctx=ctx)
                 except Cancelled:
                     if ctx.abort_reason:
@@ -110,6 +110,7 @@ def execute(
                         blocked = "the deploy did not succeed"
                     else:
                         watch.start()
+                watch.mark(step, begun)
             _finish(ctx, position, result, outcome)
         policy_result = watch.stop_guard()
         if policy_result is not None:
@@ -127,52 +128,6 @@ def execute(
             ctx.progress(f"tearing down {request.environment}")
             env.teardown()
     return outcome
-
-
-class _Watch:
-    """The run's telemetry and rollback policies, from when a release is there to watch."""
-
-    def __init__(self, request: RunRequest, env: Environment, ctx: RunContext) -> None:
-        self.env, self.ctx = env, ctx
-        self.release = Release(app=request.app or "", version=request.version or "")
-        self.wanted = "analyze" in request.plan
-        self.guarded = bool(UNDER_TEST & set(request.plan)) and any(
-            p.guards(env.name) for p in ctx.settings.rollback_policies
-        )
-        self.telemetry: RunTelemetry | None = None
-        self.guard: RollbackGuard | None = None
-
-    def start(self) -> None:
-        if not (self.wanted or self.guarded) or self.telemetry is not None:
-            return
-        self.telemetry = RunTelemetry(self.ctx.settings, self.env)
-        if self.guarded:
-            self.guard = RollbackGuard(
-                self.ctx.settings.rollback_policies,
-                env=self.env,
-                telemetry=self.telemetry,
-                ctx=self.ctx,
-                release=self.release,
-            )
-            self.guard.start()
-
-    def analyze(self) -> Result:
-        if self.telemetry is None:
-            return _skipped("analyze", "nothing was deployed")
-        return self.telemetry.result()
-
-    def stop_guard(self) -> Result | None:
-        """Stop watching the policies; what they did, as one result (None if nothing fired)."""
-        if self.guard is None:
-            return None
-        self.guard.stop()
-        return self.guard.result()
-
-    def stop(self) -> None:
-        if self.guard is not None:
-            self.guard.stop()
-        if self.telemetry is not None:
-            self.telemetry.stop()
 
 
 def _finish(ctx: RunContext, position: int, result: Result, outcome: RunOutcome) -> None:
@@ -285,20 +240,8 @@ def _early_warning(request: RunRequest, ctx: RunContext) -> EarlyWarning:
 
 def _baseline_load(request: RunRequest, ctx: RunContext) -> Result | None:
     """The load step of the latest comparison run, for the chart."""
-    if not request.app:
-        return None
-    gate = ctx.settings.gate
-    found = runs.comparison_runs(
-        ctx.store,
-        request.app,
-        request.baseline,
-        verdicts=gate.comparison_verdicts,
-        before=int(ctx.run_id),
-    )
-    for body in runs.results_of(ctx.store, found[0]["id"]) if found else []:
-        if body["step"] == "load":
-            return Result.model_validate(body)
-    return None
+    found = baseline_run(request, ctx)
+    return result_of(ctx, found, "load") if found else None
 
 
 def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Result:

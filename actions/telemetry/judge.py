@@ -39,6 +39,7 @@ class MetricSpec(BaseModel):
     effect: js.Effect = "mean"
     remove_outliers: bool = True
     outlier_factor: float = Field(3.0, gt=0.0)
+    min_samples: int = Field(1, ge=1)  # fewer values on either side: nodata, not a guess
     weight: float = Field(1.0, gt=0.0)  # the metric's weight inside its group
     group: str = "default"
 
@@ -100,15 +101,15 @@ def _classify(
         base = js.remove_outliers(base, spec.outlier_factor)
         cand = js.remove_outliers(cand, spec.outlier_factor)
     sizes = {"baseline_n": int(base.size), "candidate_n": int(cand.size)}
-    if base.size == 0 or cand.size == 0:
-        missing = " and ".join(
-            s for s, a in (("baseline", base), ("candidate", cand)) if a.size == 0
-        )
+    if base.size < spec.min_samples or cand.size < spec.min_samples:
+        short = [(s, a.size) for s, a in (("baseline", base), ("candidate", cand))]
+        missing = " and ".join(s for s, n in short if n == 0)
+        few = ", ".join(f"{s} {n}" for s, n in short if 0 < n < spec.min_samples)
+        why = f"no data — {missing}" if missing else ""
+        if few:
+            why += ("; " if why else "") + f"too few samples to judge ({few} < {spec.min_samples})"
         return MetricVerdict(
-            name=spec.name,
-            classification="nodata",
-            reason=f"{spec.name}: no data — {missing}",
-            **sizes,
+            name=spec.name, classification="nodata", reason=f"{spec.name}: {why}", **sizes
         )
     if (
         np.array_equal(np.sort(base), np.sort(cand))

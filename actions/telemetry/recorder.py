@@ -112,14 +112,18 @@ class Recorder:
     def series(
         self, service: str, metric: Metric, step_s: float
     ) -> list[tuple[float, float | None]]:
-        """`(end time, value)` of one figure over consecutive snapshots at least `step_s` apart."""
-        points: list[tuple[float, float | None]] = []
+        """`(end time, value)` of one figure over consecutive windows of about `step_s`."""
+        return [(at, getattr(stats, metric)) for at, stats in self.windows(service, step_s)]
+
+    def windows(self, service: str, step_s: float) -> list[tuple[float, WindowStats]]:
+        """`(end time, figures)` of consecutive, non-overlapping windows of about `step_s`."""
+        points: list[tuple[float, WindowStats]] = []
         previous: Scrape | None = None
         for scrape in self._snapshots(service):
             if previous is None:
                 previous = scrape
-            elif scrape.at - previous.at >= step_s:
-                points.append((scrape.at, getattr(_stats(previous, scrape), metric)))
+            elif scrape.at - previous.at >= step_s * 0.9:  # scrapes drift a little
+                points.append((scrape.at, _stats(previous, scrape)))
                 previous = scrape
         return points
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from actions.telemetry.links import GrafanaLinks
 from actions.telemetry.loki import LokiConfig
+from actions.telemetry.regression import JudgeSettings
 from actions.telemetry.tempo import TempoConfig
 
 
@@ -42,3 +43,4 @@ class TelemetryConfig(BaseModel):
     grafana: GrafanaLinks = Field(default_factory=lambda: GrafanaLinks())
     slis: list[SLI] = Field(default_factory=list)
     window: str = Field("1m", pattern=r"^\d+(ms|s|m|h|d)$")  # the {window} of SLI queries
+    judge: JudgeSettings = Field(default_factory=lambda: JudgeSettings())
