@@ -11,6 +11,7 @@ import jinja2
 from actions.config import GateConfig
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome
 from actions.result import Artifact, Result, Severity
+from actions.telemetry.regression import change_text
 
 _TEMPLATES = Path(__file__).parent / "templates"
 MARKS = {GO: "✅", GO_WITH_RISK: "⚠️", "no-go": "⛔"}
@@ -33,6 +34,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["num"] = _num
+    env.filters["change"] = change_text
     env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
     env.filters["indent_block"] = lambda text: "\n".join(
         "  " + line.replace("```", "'''") for line in str(text).splitlines()
@@ -79,6 +81,7 @@ def render_markdown(
         findings=findings,
         artifacts=[a for r in results for a in r.artifacts],
         charts=[{"name": c.name, "file": Path(c.path).name} for c in charts or []],
+        judge=next((r.data["judge"] for r in results if "judge" in r.data), None),
     )
 
 

@@ -104,11 +104,16 @@ def summary_of(result: JudgeResult, against: str) -> str:
     return f"regression judge against {against}: {result.verdict} (score {result.score:.0f}){tail}"
 
 
-def _change(metric: MetricVerdict) -> str:
-    effect = metric.effect_size
-    if metric.classification == "nodata" or effect is None or math.isnan(effect):
+def change_text(effect: float | None) -> str:
+    """A candidate ÷ baseline ratio as a change: "+12%", "from 0", or "" when unknown."""
+    if effect is None or math.isnan(effect):
         return ""
-    return " (from 0)" if math.isinf(effect) else f" ({effect - 1:+.0%})"
+    return "from 0" if math.isinf(effect) else f"{effect - 1:+.0%}"
+
+
+def _change(metric: MetricVerdict) -> str:
+    text = "" if metric.classification == "nodata" else change_text(metric.effect_size)
+    return f" ({text})" if text else ""
 
 
 def with_judgement(

@@ -21,7 +21,10 @@ def analyze_of(bot: Preprod, command: str) -> dict[str, Any]:
     started = bot.handle(command, ENGINEER)
     assert isinstance(started, Started), started
     bot.runner.wait(started.run_id, timeout=120)
-    return next(r for r in runs.results_of(bot.store, started.run_id) if r["step"] == "analyze")
+    analyze = next(r for r in runs.results_of(bot.store, started.run_id) if r["step"] == "analyze")
+    run = runs.get_run(bot.store, started.run_id)
+    assert run is not None
+    return {**analyze, "report": Path(run["report_path"]).read_text()}
 
 
 def test_1_1_is_judged_high_against_the_1_0_run(tmp_path: Path) -> None:
@@ -53,3 +56,6 @@ def test_1_1_is_judged_high_against_the_1_0_run(tmp_path: Path) -> None:
     assert judge["verdict"] == "fail" and candidate["status"] == Status.FAIL.value
     titles = [f["title"] for f in candidate["findings"]]
     assert any(t.startswith("regression judge: storefront p95_ms is high") for t in titles)
+    assert "## Regression judge" in candidate["report"]
+    assert "| storefront p95_ms | high | +" in candidate["report"]
+    assert "| storefront error_rate_pct | high | from 0 |" in candidate["report"]
