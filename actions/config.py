@@ -5,12 +5,14 @@ Secrets never live here: they come from the environment (see `bot/env_vars.py`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from actions.report.criteria import parse_criterion
+from actions.telemetry.credentials import BackendName, Credentials, read_credentials
 from actions.telemetry.policy import RollbackPolicy
 from actions.telemetry.recorder import Metric
 from actions.telemetry.settings import TelemetryConfig
@@ -217,6 +219,17 @@ class Settings(Strict):
     telemetry: TelemetryConfig = Field(default_factory=lambda: TelemetryConfig())
     rollback_policies: list[RollbackPolicy] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)
+    _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
+
+    def credentials(self, backend: BackendName) -> Credentials:
+        """A telemetry backend's credentials, read from the environment at load (none if unset)."""
+        return self._credentials.get(backend) or Credentials(backend)
+
+    def read_credentials(self, environ: Mapping[str, str]) -> None:
+        """Read the credentials of every configured telemetry backend once, from `environ`."""
+        for backend in ("prometheus", "loki", "tempo"):
+            if getattr(self.telemetry, backend) is not None:
+                self._credentials[backend] = read_credentials(backend, environ)
 
     @field_validator("plan")
     @classmethod

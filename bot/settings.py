@@ -50,6 +50,7 @@ def load_settings(explicit: str | None = None) -> Settings:
     except ValidationError as exc:
         raise ConfigError(format_errors(path, exc)) from None
     settings.base_dir = path.resolve().parent
+    settings.read_credentials(os.environ)
     return settings
 
 

@@ -47,6 +47,12 @@ def example_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     shop["load"]["locustfile"] = str(ROOT / shop["load"]["locustfile"])
     shop["load"]["duration"] = "4s"
     data.update(overrides)
+    if "rollback_policies" not in overrides:  # the shipped policies guard only shipped environments
+        data["rollback_policies"] = [
+            p
+            for p in data.get("rollback_policies", [])
+            if set(p.get("environments", [])) <= set(data["environments"])
+        ]
     return data
 
 

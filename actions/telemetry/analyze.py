@@ -98,7 +98,10 @@ class RunTelemetry:
     def _prometheus(self) -> Prometheus:
         assert self.settings.telemetry.prometheus is not None
         if self._client is None:
-            self._client = Prometheus(self.settings.telemetry.prometheus)
+            self._client = Prometheus(
+                self.settings.telemetry.prometheus,
+                credentials=self.settings.credentials("prometheus"),
+            )
         return self._client
 
     @property

@@ -133,3 +133,27 @@ def test_a_rollback_policy_on_an_unknown_metric_names_the_known_ones(tmp_path: P
     data["rollback_policies"] = [{"name": "p", "metric": "p96_ms", "breach": "> 500"}]
     with pytest.raises(ConfigError, match=r"unknown metric 'p96_ms'; metrics are rps, "):
         load_settings(str(_write(tmp_path, data)))
+
+
+def test_telemetry_credentials_are_read_once_at_load_for_configured_backends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _shipped()
+    data["telemetry"] = {"prometheus": {"url": "http://127.0.0.1:9"}}
+    monkeypatch.setenv("PREPROD_PROMETHEUS_TOKEN", "tok-123")
+    monkeypatch.setenv("PREPROD_LOKI_USER", "only-a-user")  # Loki is not configured: not read
+    settings = load_settings(str(_write(tmp_path, data)))
+    monkeypatch.delenv("PREPROD_PROMETHEUS_TOKEN")
+    assert settings.credentials("prometheus").kind == "bearer"
+    assert settings.credentials("loki").kind == "none"
+    assert "tok-123" not in repr(settings.credentials("prometheus"))
+
+
+def test_half_set_telemetry_credentials_are_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _shipped()
+    data["telemetry"] = {"prometheus": {"url": "http://127.0.0.1:9"}}
+    monkeypatch.setenv("PREPROD_PROMETHEUS_USER", "me")
+    with pytest.raises(ConfigError, match="PREPROD_PROMETHEUS_PASSWORD"):
+        load_settings(str(_write(tmp_path, data)))
