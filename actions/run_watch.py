@@ -4,6 +4,7 @@ regression judge), its rollback policies, and live early warnings during deploy 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -94,18 +95,25 @@ class RunWatch:
         if result.status == Status.SKIPPED:
             return result
         judge = self.ctx.settings.telemetry.judge
-        window, samples = self.telemetry.samples(judge)
-        found = baseline_run(self.request, self.ctx)
-        baseline = result_of(self.ctx, found, "analyze") if found else None
-        against = (
-            f"{found['app']} {found['version']} (run {found['id']})" if found else "a baseline run"
-        )
+        samples = self.telemetry.samples(judge)
+        baseline: Mapping[str, Any] | None
+        if samples.baseline is not None:  # a canary: its baseline pods, in the same window
+            baseline, against = samples.baseline, "the baseline pods in the same window"
+        else:
+            found = baseline_run(self.request, self.ctx)
+            run = result_of(self.ctx, found, "analyze") if found else None
+            baseline = run.data.get("samples") if run else None
+            against = (
+                f"{found['app']} {found['version']} (run {found['id']})"
+                if found
+                else "a baseline run"
+            )
         return with_judgement(
             result,
             judge,
-            window=window,
-            samples=samples,
-            baseline=baseline.data.get("samples") if baseline else None,
+            window=samples.window,
+            samples=samples.candidate,
+            baseline=baseline,
             against=against,
         )
 

@@ -15,9 +15,10 @@ from actions.config import Settings
 from actions.durations import parse_duration
 from actions.environments.base import Environment
 from actions.result import Measurement, Result, Status, utcnow
-from actions.telemetry.prometheus import Prometheus, render
+from actions.telemetry.prometheus import Prometheus
 from actions.telemetry.recorder import Recorder
 from actions.telemetry.regression import JudgeSettings
+from actions.telemetry.samples import RunSamples, from_prometheus, from_recorder
 
 FIGURES = {"rps": "req/s", "error_rate_pct": "%", "p50_ms": "ms", "p95_ms": "ms", "p99_ms": "ms"}
 
@@ -52,48 +53,48 @@ class RunTelemetry:
         """Remember when a step ran: the judge's samples come from the load's window."""
         self.marks[step] = (start, end)
 
-    def samples(self, judge: JudgeSettings) -> tuple[str, dict[str, dict[str, list[float]]]]:
-        """Per service and judged metric, the values of consecutive `judge.step` windows over the
-        load (the whole run without one); and which window that was."""
-        label, (start, end) = (
+    def samples(self, judge: JudgeSettings) -> RunSamples:
+        """The judge's samples: per service and judged figure, one value per `judge.step` over
+        the load (the whole run without one); with a canary whose SLIs name `{track}`, also the
+        baseline pods' values over the same window."""
+        window, (start, end) = (
             ("load", self.marks["load"])
             if "load" in self.marks
             else ("run", (self.started, self.ended or time.time()))
         )
         step_s = parse_duration(judge.step)
         names = [m.name for m in judge.metrics]
-        found: dict[str, dict[str, list[float]]] = {}
         if self.recorder is not None:
-            for service in self.recorder.targets:
-                windows = [
-                    stats
-                    for at, stats in self.recorder.windows(service, step_s)
-                    if start < at <= end + step_s / 2 and stats.requests >= judge.min_requests
-                ]
-                found[service] = {
-                    name: [v for v in (getattr(w, name, None) for w in windows) if v is not None]
-                    for name in names
-                    if name in FIGURES
-                }
-        elif self.settings.telemetry.prometheus is not None:
-            found = self._prometheus_samples(names, start, end, step_s)
-        return label, {s: by_metric for s, by_metric in found.items() if any(by_metric.values())}
+            found = from_recorder(
+                self.recorder,
+                [n for n in names if n in FIGURES],
+                start=start,
+                end=end,
+                step_s=step_s,
+                min_requests=judge.min_requests,
+            )
+            return RunSamples(window, found)
+        if self.settings.telemetry.prometheus is None:
+            return RunSamples(window, {})
+        slis = [s for s in self.settings.telemetry.slis if s.name in names]
+        env_config = self.settings.environments[self.env.name]
+        services = sorted(self.env.urls())
 
-    def _prometheus_samples(
-        self, names: list[str], start: float, end: float, step_s: float
-    ) -> dict[str, dict[str, list[float]]]:
-        prometheus = self._prometheus()
-        namespace = self.settings.environments[self.env.name].namespace or ""
-        span = [datetime.fromtimestamp(t, UTC) for t in (start, end)]
-        found: dict[str, dict[str, list[float]]] = {}
-        for service in self.env.urls() or {}:
-            for sli in self.settings.telemetry.slis:
-                if sli.name not in names:
-                    continue
-                query = render(sli, service=service, namespace=namespace, window=f"{step_s:.0f}s")
-                points = prometheus.range(query, span[0], span[1], step=f"{step_s:.0f}s")
-                found.setdefault(service, {})[sli.name] = [p.value * sli.scale for p in points]
-        return found
+        def query(track: str) -> dict[str, dict[str, list[float]]]:
+            return from_prometheus(
+                self._prometheus(),
+                slis,
+                services,
+                namespace=env_config.namespace or "",
+                start=start,
+                end=end,
+                step_s=step_s,
+                track=track,
+            )
+
+        if env_config.canary and any("{track}" in s.query for s in slis):
+            return RunSamples(window, query("canary"), query(""))
+        return RunSamples(window, query(""))
 
     def _prometheus(self) -> Prometheus:
         assert self.settings.telemetry.prometheus is not None

@@ -41,10 +41,15 @@ class QueryError(PreprodError):
     """Prometheus answered, but refused the query (e.g. a PromQL syntax error)."""
 
 
-def render(sli: SLI, *, service: str, namespace: str = "", window: str = "5m") -> str:
-    """The SLI's PromQL with its placeholders filled; label values are checked, not trusted."""
-    values = {"service": service, "namespace": namespace, "window": window}
-    for key in ("service", "namespace"):
+def render(
+    sli: SLI, *, service: str, namespace: str = "", window: str = "5m", track: str = ""
+) -> str:
+    """The SLI's PromQL with its placeholders filled; label values are checked, not trusted.
+
+    `{track}` is "canary" for a canary's pods and "" for the others (pods without the label).
+    """
+    values = {"service": service, "namespace": namespace, "window": window, "track": track}
+    for key in ("service", "namespace", "track"):
         if not _LABEL_VALUE.match(values[key]):
             raise QueryError(f"{key} {values[key]!r} cannot be used in a PromQL label matcher")
     if not re.fullmatch(r"\d+(ms|s|m|h|d)", window):
