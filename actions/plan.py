@@ -44,6 +44,9 @@ class RunRequest(BaseModel):
     plan: list[str]
     load_users: int | None = None
     load_duration: str | None = None
+    load_workers: int | None = None
+    select: str = "all"  # e2e: smart, all, or a pattern
+    budget: str | None = None  # e2e with select smart: the time to spend
 
 
 class RunOutcome(BaseModel):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from actions.config import Settings
 from actions.context import Event
 from actions.deploy import flags
+from actions.durations import parse_duration
 from actions.environments.base import Environment
 from actions.environments.factory import open_environment
 from actions.errors import NotAvailable, PermissionDenied, PreprodError, UsageError
@@ -22,7 +23,7 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-JOB_VERBS = {"ready", "deploy", "rollback", "test", "load", "parity"}
+JOB_VERBS = {"ready", "deploy", "rollback", "test", "load", "scan", "parity"}
 
 
 class Preprod:
@@ -162,7 +163,7 @@ class Preprod:
                 f"environment `{env_name}` is protected: it is read-only for every command"
             )
         app = self._app(args["app"]) if "app" in args else None
-        if command.verb == "test" and opts.get("app"):
+        if command.verb in ("test", "scan") and opts.get("app"):
             app = self._app(str(opts["app"]))
         plan = {
             "ready": self.settings.plan,
@@ -170,6 +171,7 @@ class Preprod:
             "rollback": ["rollback"],
             "test": [command.subcommand or "e2e"],
             "load": ["load"],
+            "scan": ["scan"],
             "parity": ["parity"],
         }[command.verb]
         baseline = opts.get("baseline") or (self.settings.apps[app].baseline if app else None)
@@ -182,13 +184,14 @@ class Preprod:
             baseline=str(baseline) if baseline else None,
             environment=env_name,
             plan=list(plan),
-            load_users=int(str(opts["users"])) if str(opts.get("users", "")).isdigit() else None,
-            load_duration=str(opts["duration"]) if opts.get("duration") else None,
+            load_users=_whole(opts, "users"),
+            load_duration=_duration(opts, "duration"),
+            load_workers=_whole(opts, "workers"),
+            select=str(opts.get("select") or "all"),
+            budget=_duration(opts, "budget"),
         )
 
     def _start(self, command: Command, caller: Caller, binding: dict[str, str]) -> Started:
-        if "users" in command.options and not str(command.options["users"]).isdigit():
-            raise UsageError("`--users` must be a whole number")
         request = self.request_for(command)
         run_id = runs.create_run(
             self.store,
@@ -258,3 +261,27 @@ class Preprod:
             )
             closed.append(run_id)
         return closed
+
+
+def _whole(opts: Mapping[str, object], name: str) -> int | None:
+    """A whole-number option, or None when absent; a clear error when it is not one."""
+    if name not in opts:
+        return None
+    value = str(opts[name])
+    if not value.isdigit():
+        raise UsageError(f"`--{name}` must be a whole number, not `{value[:40]}`")
+    return int(value)
+
+
+def _duration(opts: Mapping[str, object], name: str) -> str | None:
+    """A duration option (`30s`, `2m`), or None when absent; a clear error when it is not one."""
+    if not opts.get(name):
+        return None
+    value = str(opts[name])
+    try:
+        parse_duration(value)
+    except ValueError:
+        raise UsageError(
+            f"`--{name}` must be a duration such as 30s or 2m, not `{value[:40]}`"
+        ) from None
+    return value
