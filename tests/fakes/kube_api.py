@@ -104,9 +104,8 @@ class FakeKubernetes:
         for namespace in (*namespaces, "kube-system"):
             self.store.ensure_namespace(namespace)
         self._wake = threading.Event()
-        self._backend = Backend(
-            self.api, self.kubelet.read_log, token, self._wake.set, bookmark_interval
-        )
+        self._logs: dict[tuple[str, str], Callable[[], str]] = {}
+        self._backend = Backend(self.api, self._read_log, token, self._wake.set, bookmark_interval)
         self._server = KubeHTTPServer(self._backend)
         self._threads = [
             threading.Thread(
@@ -215,6 +214,14 @@ class FakeKubernetes:
     def on_pod_deleted(self, callback: PodHook) -> None:
         """Call `callback(pod)` (from the controller thread) when a pod is gone."""
         self.kubelet.on_deleted.append(callback)
+
+    def serve_log(self, namespace: str, pod: str, provider: Callable[[], str]) -> None:
+        """Answer `pod`'s log with `provider()` (a real process's output, not the kubelet's)."""
+        self._logs[(namespace, pod)] = provider
+
+    def _read_log(self, namespace: str, name: str, params: dict[str, str]) -> str:
+        provider = self._logs.get((namespace, name))
+        return provider() if provider else self.kubelet.read_log(namespace, name, params)
 
     # seeding and reading -----------------------------------------------------------------------
 

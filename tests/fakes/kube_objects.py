@@ -70,6 +70,7 @@ RESOURCES: dict[str, Resource] = {
             generation=True,
             short_names=("rs",),
         ),
+        Resource("jobs", "Job", "batch", status_subresource=True, generation=True),
         Resource(
             "horizontalpodautoscalers",
             "HorizontalPodAutoscaler",

@@ -37,6 +37,10 @@ class KubeApi:
         return client.AppsV1Api(self.api_client)
 
     @property
+    def batch(self) -> client.BatchV1Api:
+        return client.BatchV1Api(self.api_client)
+
+    @property
     def autoscaling(self) -> client.AutoscalingV2Api:
         return client.AutoscalingV2Api(self.api_client)
 
