@@ -12,6 +12,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from actions.report.criteria import parse_criterion
+from actions.scan.config import ScanConfig
 from actions.telemetry.credentials import BackendName, Credentials, read_credentials
 from actions.telemetry.policy import RollbackPolicy
 from actions.telemetry.recorder import Metric
@@ -52,18 +53,60 @@ class ServiceConfig(Strict):
 
 
 class E2EConfig(Strict):
+    class Selection(Strict):
+        """`e2e.selection`: how `--select smart` ranks and cuts (actions/testing/selection.py)."""
+
+        budget: str = "50%"  # a duration (2m) or a share of the suite's expected duration
+        map: dict[str, list[str]] = Field(default_factory=dict)  # changed-path glob: test globs
+        history_runs: int = Field(50, ge=1)  # past runs read
+        half_life_runs: float = Field(10.0, gt=0)  # a run this many runs old counts half
+
+        @field_validator("budget")
+        @classmethod
+        def _budget_is_a_duration_or_share(cls, value: str) -> str:
+            from actions.durations import parse_duration
+
+            text = value.strip()
+            if text.endswith("%"):
+                try:
+                    share = float(text[:-1])
+                except ValueError:
+                    share = -1.0
+                if not 0 < share <= 100:
+                    raise ValueError(f"{value!r} is not a share of the suite (use e.g. 40%)")
+            else:
+                parse_duration(text)
+            return text
+
     command: list[str] = Field(min_length=1)
     cwd: str = "."
     timeout: str = "10m"
+    rerun_failed: bool = True  # run failed tests once more: one that passes then is flaky
+    rerun_command: list[str] | None = None  # when not pytest; `{tests}`: the failed tests' names
+    selection: Selection = Field(default_factory=Selection)
 
 
 class LoadConfig(Strict):
-    locustfile: str
+    """The load step: a Locust locustfile, or a traffic profile run by the generic harness.
+
+    With a profile, its users, spawn rate and duration apply unless set here (or by the
+    command); with `workers`, a master and that many worker processes share the load.
+    """
+
+    locustfile: str | None = None  # relative to the config's folder
+    profile: str | None = None  # a traffic profile (YAML), relative to the config's folder
     service: str
     users: int = Field(10, ge=1)
     spawn_rate: float = Field(5, gt=0)
     duration: str = "20s"
     timeout: str = "5m"
+    workers: int = Field(0, ge=0)  # 0: one Locust process; N: a master and N workers
+
+    @model_validator(mode="after")
+    def _one_script(self) -> LoadConfig:
+        if (self.locustfile is None) == (self.profile is None):
+            raise ValueError("give exactly one of locustfile and profile")
+        return self
 
 
 class AppConfig(Strict):
@@ -72,6 +115,7 @@ class AppConfig(Strict):
     releases_dir: str | None = None
     e2e: E2EConfig | None = None
     load: LoadConfig | None = None
+    scan: ScanConfig = Field(default_factory=lambda: ScanConfig())
 
     @model_validator(mode="after")
     def _dependencies_exist(self) -> AppConfig:

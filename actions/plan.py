@@ -22,6 +22,9 @@ from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
 from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
 from actions.run_watch import RunWatch, baseline_run, result_of
+from actions.scan import step as scan_step
+from actions.scan.config import resolve_source
+from actions.scan.step import ScanRequest
 from actions.telemetry.charts import series_from_history
 from actions.telemetry.early_warning import EarlyWarning
 from actions.testing import e2e, load
@@ -30,7 +33,6 @@ from storage.store import Store
 
 LATER = {
     "seed": "data seeding",
-    "scan": "security scans",
     "chaos": "chaos experiments",
 }
 
@@ -137,7 +139,8 @@ def _finish(ctx: RunContext, position: int, result: Result, outcome: RunOutcome)
     result = redact_result(result)
     runs.save_result(ctx.store, int(ctx.run_id), position, result)
     outcome.results.append(result)
-    ctx.emit("step_finished", f"{result.step} {result.status.value}: {result.summary}")
+    said = result.summary.removeprefix(f"{result.status.value}: ")  # "skipped: skipped: …"
+    ctx.emit("step_finished", f"{result.step} {result.status.value}: {said}")
 
 
 def _skipped(step: str, reason: str) -> Result:
@@ -169,8 +172,14 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
                 urls=urls,
                 version=request.version or "",
                 base_dir=ctx.settings.base_dir,
+                select=request.select,
+                budget_s=e2e.budget_seconds(request.budget),
+                app=app_name,
+                baseline=request.baseline or app.baseline,
+                releases_dir=ctx.settings.resolve(app.releases_dir) if app.releases_dir else None,
             ),
             ctx=ctx,
+            logs=lambda service: env.logs(service, tail=500),
         )
     if step == "load":
         if app.load is None:
@@ -199,7 +208,29 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
             )
         finally:
             ctx.handlers.remove(watch)
+    if step == "scan":
+        return _scan(request, app_name, urls, ctx=ctx)
     raise PreprodError(f"unknown step {step!r}; steps are {', '.join(STEPS)}")
+
+
+def _scan(request: RunRequest, app_name: str, urls: dict[str, str], *, ctx: RunContext) -> Result:
+    """Security scans of the release's source and of its deployed endpoints."""
+    app = ctx.settings.apps[app_name]
+    releases = ctx.settings.resolve(app.releases_dir) if app.releases_dir else None
+    version = request.version or ""
+    try:
+        source = resolve_source(
+            app.scan,
+            base_dir=ctx.settings.base_dir,
+            version=version,
+            release_dir=releases / version if releases and version else None,
+        )
+    except ValueError as exc:
+        return Result(step="scan", status=Status.ERROR, summary=f"scan: {exc}")
+    request_ = ScanRequest(
+        config=app.scan, source_dir=source, urls=urls, base_dir=ctx.settings.base_dir
+    )
+    return scan_step.run(request_, ctx=ctx)
 
 
 def baseline_table(
