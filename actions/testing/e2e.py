@@ -1,11 +1,21 @@
-"""The e2e step: run the app's end-to-end suite against an environment, read its JUnit report."""
+"""The e2e step: run the app's end-to-end suite against an environment, read its JUnit report.
+
+Failed tests are run once more; one that passes then is flaky (a warning, not a failure). Each
+failure's finding quotes its assertion and the services' log lines of the test's time window.
+`select` chooses the tests: `all`, `smart` (riskiest first within a budget, see `selection`), or
+a pytest `-k` expression. Selection, ordering and per-test timestamps come from preprod's pytest
+plugin (`pytest_plugin/preprod_e2e.py`), loaded into the suite's pytest through `PYTEST_PLUGINS`;
+a command that is not pytest runs whole, and is re-run only with `rerun_command`.
+"""
 
 from __future__ import annotations
 
 import re
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,14 +32,20 @@ from actions.result import (
     fingerprint,
     utcnow,
 )
-from actions.testing.junit import JUnitError, JUnitReport, Outcome, TestCase, parse_junit
-from actions.testing.process import ProcessOutcome, harness_error, run_process
+from actions.testing import evidence, smart
+from actions.testing.junit import JUnitReport, Outcome, TestCase
+from actions.testing.process import harness_error
+from actions.testing.rerun import rerun_failed
+from actions.testing.selection import Selection
+from actions.testing.suite import Attempt, Suite
 
 STEP = "e2e"
-DETAIL_LINES = 15
-"""Lines of a failure's detail quoted in its finding."""
-EVIDENCE_CHARS = 4000
+DETAIL_LINES = evidence.DETAIL_LINES
+EVIDENCE_CHARS = evidence.EVIDENCE_CHARS
 PROGRESS_EVERY_S = 5.0
+
+LogSource = Callable[[str], list[str]]
+"""A service's recent log lines, e.g. `lambda s: env.logs(s, tail=500)`."""
 
 
 class E2ERequest(BaseModel):
@@ -41,6 +57,16 @@ class E2ERequest(BaseModel):
     urls: dict[str, str]
     version: str
     base_dir: Path
+    select: str = "all"
+    """`all`, `smart`, or a pytest `-k` expression such as `order and not malformed`."""
+    budget_s: float | None = None
+    """With `smart`: the seconds to spend (default: the config's `e2e.selection.budget`)."""
+    app: str | None = None
+    """Whose stored history `smart` reads."""
+    baseline: str | None = None
+    """The version the candidate's churn is measured against."""
+    releases_dir: Path | None = None
+    """The folder of `<version>/` release folders; their content diff is the churn."""
 
 
 def url_variable(service: str) -> str:
@@ -48,8 +74,24 @@ def url_variable(service: str) -> str:
     return "PREPROD_URL_" + re.sub(r"[^A-Za-z0-9]", "_", service).upper()
 
 
-def run(request: E2ERequest, *, ctx: RunContext) -> Result:
-    """Run the e2e suite and turn its JUnit report into a Result; raise `Cancelled` if cancelled."""
+def budget_seconds(budget: str | None) -> float | None:
+    """A budget option (`2m`) in seconds, or None without one."""
+    return parse_duration(budget) if budget else None
+
+
+@dataclass
+class _Notes:
+    """What the step says beside the counts."""
+
+    summary: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def run(request: E2ERequest, *, ctx: RunContext, logs: LogSource | None = None) -> Result:
+    """Run the e2e suite and turn its JUnit report into a Result; raise `Cancelled` if cancelled.
+
+    `logs` gives a service's recent log lines, quoted in the evidence of each failure.
+    """
     started = utcnow()
     ctx.check_cancelled()
     cwd = (request.base_dir / request.config.cwd).resolve()
@@ -59,56 +101,84 @@ def run(request: E2ERequest, *, ctx: RunContext) -> Result:
         timeout_s = parse_duration(request.config.timeout)
     except ValueError as exc:
         return harness_error(STEP, started, f"e2e timeout is invalid: {exc}")
-    step_dir = ctx.step_dir(STEP)
-    junit_path = step_dir / "junit.xml"
-    junit_path.unlink(missing_ok=True)  # never read a previous run's report
-    placeholders = {"{python}": sys.executable, "{junit}": str(junit_path)}
-    argv = [_fill(arg, placeholders) for arg in request.config.command]
+    mode = request.select.strip() or "all"
+    notes = _Notes()
+    churn = smart.release_churn(request.releases_dir, request.baseline, request.version)
+    if churn is not None:
+        notes.data["churn"] = churn
+    chosen = _choose(request, ctx, churn) if mode == "smart" else None
     env = {url_variable(name): url for name, url in request.urls.items()}
     env["PREPROD_VERSION"] = request.version
+    suite = Suite(STEP, ctx, cwd, ctx.step_dir(STEP), env, timeout_s, started, PROGRESS_EVERY_S)
+    plan = smart.plan_for(mode, chosen)
+    first = suite.run(request.config.command, plan=plan)
+    if isinstance(first, Result):
+        return first
+    if plan and plan.get("keyword") and first.plugin is None and not first.report.cases:
+        # pytest stops before collecting when it cannot read a -k expression
+        summary = f"e2e --select {mode!r} was refused: {first.outcome.last_line()}"
+        return harness_error(STEP, started, summary, first.outcome, first.artifacts)
+    ran = [case.test_id for case in first.report.cases]
+    described = smart.describe(mode, chosen, ran, applied=first.plugin is not None)
+    if described is not None:
+        notes.summary.append(described[0])
+        notes.data["selection"] = described[1]
+    report, artifacts = first.report, list(first.artifacts)
+    if report.broken and request.config.rerun_failed:
+        rerun = rerun_failed(suite, first, request.config.command, request.config.rerun_command)
+        report, notes.data["rerun"] = rerun.report, rerun.data
+        artifacts += rerun.artifacts
+    return _result(report, first, started, artifacts, notes, _logs(report, request, logs))
 
-    shown = {"{python}": "python", "{junit}": junit_path.name}
-    words = (_fill(arg, shown) for arg in request.config.command)
-    ctx.progress(f"e2e: running {' '.join(words)}", command=argv)
-    outcome = run_process(
-        argv,
-        cwd=cwd,
-        log_path=step_dir / "output.log",
-        timeout_s=timeout_s,
-        cancel_event=ctx.cancel_event,
-        extra_env=env,
-        on_tick=lambda s: ctx.progress(f"e2e: running for {s:.0f}s", elapsed_s=round(s, 1)),
-        tick_s=PROGRESS_EVERY_S,
+
+def _choose(request: E2ERequest, ctx: RunContext, churn: dict[str, Any] | None) -> Selection:
+    return smart.choose(
+        ctx.store,
+        request.app,
+        before=int(ctx.run_id) if str(ctx.run_id).isdigit() else None,
+        config=request.config.selection,
+        changed=list(churn["changed"]) if churn else [],
+        budget_s=request.budget_s,
     )
-    ctx.check_cancelled()
-    log = Artifact(name="e2e output", path=str(outcome.log_path), kind="log")
-    if outcome.launch_error:
-        return harness_error(STEP, started, f"e2e could not start: {outcome.launch_error}")
-    if outcome.timed_out:
-        return harness_error(STEP, started, f"e2e timed out after {timeout_s:g}s", outcome, [log])
-    if not junit_path.is_file():
-        return harness_error(
-            STEP,
-            started,
-            f"e2e command exited with code {outcome.exit_code} and wrote no JUnit report "
-            f"(pass {{junit}} to it, e.g. --junitxml={{junit}}): {outcome.last_line()}",
-            outcome,
-            [log],
-        )
-    try:
-        report = parse_junit(junit_path.read_bytes())
-    except JUnitError as exc:
-        return harness_error(STEP, started, f"e2e report could not be read: {exc}", outcome, [log])
-    artifacts = [Artifact(name="e2e JUnit report", path=str(junit_path), kind="junit"), log]
-    return _from_report(report, outcome, started, artifacts)
 
 
-def _from_report(
-    report: JUnitReport, outcome: ProcessOutcome, started: datetime, artifacts: list[Artifact]
+@dataclass
+class _Logs:
+    lines: dict[str, list[str]] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+
+def _logs(report: JUnitReport, request: E2ERequest, source: LogSource | None) -> _Logs:
+    """Each service's recent log lines, read once, when some test failed or was flaky."""
+    found = _Logs()
+    if source is None or not (report.broken or report.flaky):
+        return found
+    for service in sorted(request.urls):
+        # Whatever an environment raises, the evidence says so and the step goes on.
+        try:
+            found.lines[service] = list(source(service))
+        except Exception as exc:
+            found.unavailable[service] = str(exc)[:200] or type(exc).__name__
+    return found
+
+
+def _result(
+    report: JUnitReport,
+    first: Attempt,
+    started: datetime,
+    artifacts: list[Artifact],
+    notes: _Notes,
+    logs: _Logs,
 ) -> Result:
-    broken = [c for c in report.cases if c.outcome in (Outcome.FAILED, Outcome.ERROR)]
-    findings = [_finding(case) for case in broken]
-    if broken:
+    outcome = first.outcome
+    windows = evidence.windows(report)
+    findings = [_finding(c, windows.get(c.test_id), logs) for c in report.cases if c.broken]
+    flaky = [
+        _flaky_finding(c, windows.get(c.test_id), logs)
+        for c in report.cases
+        if c.outcome is Outcome.FLAKY
+    ]
+    if findings:
         status, summary = Status.FAIL, report.summary()
     elif report.executed == 0:
         status = Status.SKIPPED
@@ -117,7 +187,7 @@ def _from_report(
             if report.total
             else "no e2e test ran: the suite collected no test"
         )
-    elif outcome.exit_code:
+    elif outcome.exit_code and not first.report.broken:
         status = Status.WARN
         summary = f"{report.summary()}, but the command exited with code {outcome.exit_code}"
         findings.append(
@@ -127,45 +197,68 @@ def _from_report(
                 evidence=outcome.tail(),
             )
         )
+    elif flaky:
+        status, summary = Status.WARN, report.summary()
     else:
         status, summary = Status.PASS, report.summary()
+    if notes.summary:
+        summary = f"{summary}; {'; '.join(notes.summary)}"
+    data: dict[str, Any] = {
+        "tests": [_test_data(c) for c in report.cases],
+        "exit_code": outcome.exit_code,
+        **notes.data,
+    }
     return Result(
         step=STEP,
         status=status,
         summary=summary,
-        findings=findings,
-        measurements=_measurements(report),
+        findings=findings + flaky,
+        measurements=_measurements(report, notes),
         artifacts=artifacts,
-        data={"tests": [_test_data(c) for c in report.cases], "exit_code": outcome.exit_code},
+        data=data,
         started_at=started,
         finished_at=utcnow(),
     )
 
 
-def _measurements(report: JUnitReport) -> list[Measurement]:
+def _measurements(report: JUnitReport, notes: _Notes) -> list[Measurement]:
     counts = {
         "tests_total": report.total,
         "tests_passed": report.passed,
         "tests_failed": report.failed + report.errors,
         "tests_skipped": report.skipped,
     }
+    if report.flaky:
+        counts["tests_flaky"] = report.flaky
     measurements = [Measurement(name=name, value=value) for name, value in counts.items()]
     if report.executed:
-        rate = 100.0 * report.passed / report.executed
+        # a flaky test passed in the end: it counts as a pass (its warning is the step's)
+        rate = 100.0 * (report.passed + report.flaky) / report.executed
         measurements.append(Measurement(name="pass_rate_pct", value=round(rate, 2), unit="%"))
     measurements.append(Measurement(name="duration_s", value=round(report.time_s, 3), unit="s"))
+    chosen = notes.data.get("selection", {})
+    if chosen.get("mode") == "smart" and "skipped" in chosen:
+        measurements.append(Measurement(name="tests_not_selected", value=len(chosen["skipped"])))
+        measurements.append(Measurement(name="selection_risk_left", value=chosen["risk_left"]))
     return measurements
 
 
-def _finding(case: TestCase) -> Finding:
-    detail = "\n".join(case.detail.splitlines()[:DETAIL_LINES])
-    # Without a message attribute, the message is the detail's first line: don't say it twice.
-    evidence = detail if detail.startswith(case.message) else f"{case.message}\n{detail}"
+def _finding(case: TestCase, window: evidence.Window | None, logs: _Logs) -> Finding:
     return Finding(
         severity=Severity.HIGH,
         title=f"e2e test failed: {case.name}",
-        evidence=evidence.strip()[:EVIDENCE_CHARS],
+        evidence=evidence.evidence(case, window, logs.lines, logs.unavailable),
         fingerprint=fingerprint(STEP, case.test_id),
+    )
+
+
+def _flaky_finding(case: TestCase, window: evidence.Window | None, logs: _Logs) -> Finding:
+    text = evidence.evidence(case, window, logs.lines, logs.unavailable)
+    return Finding(
+        severity=Severity.MEDIUM,
+        title=f"e2e test is flaky: {case.name} failed, then passed when run again",
+        evidence=text,
+        fingerprint=fingerprint(STEP, "flaky", case.test_id),
     )
 
 
@@ -173,9 +266,3 @@ def _test_data(case: TestCase) -> dict[str, object]:
     data = case.to_dict()
     data["detail"] = "\n".join(case.detail.splitlines()[:40])  # the full text is in the artifact
     return data
-
-
-def _fill(arg: str, placeholders: dict[str, str]) -> str:
-    for key, value in placeholders.items():
-        arg = arg.replace(key, value)
-    return arg

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +25,8 @@ class Outcome(StrEnum):
     FAILED = "failed"
     ERROR = "error"
     SKIPPED = "skipped"
+    FLAKY = "flaky"
+    """Never read from a report: a failed test that passed when it was run again."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class TestCase:
     message: str = ""
     detail: str = ""
     system_out: str = ""
+    properties: tuple[tuple[str, str], ...] = ()
+    """The case's `<property name= value=>` pairs, in order."""
 
     @property
     def test_id(self) -> str:
@@ -46,8 +52,22 @@ class TestCase:
         prefix = self.classname or self.file
         return f"{prefix}::{self.name}" if prefix else self.name
 
+    @property
+    def broken(self) -> bool:
+        """Failed or errored."""
+        return self.outcome in (Outcome.FAILED, Outcome.ERROR)
+
+    def property_value(self, name: str) -> str | None:
+        """The value of the first property called `name`, if any."""
+        return next((value for key, value in self.properties if key == name), None)
+
+    def with_outcome(self, outcome: Outcome) -> TestCase:
+        return replace(self, outcome=outcome)
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "outcome": self.outcome.value, "id": self.test_id}
+        data = {**asdict(self), "outcome": self.outcome.value, "id": self.test_id}
+        data["properties"] = dict(self.properties)
+        return data
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,8 @@ class JUnitReport:
 
     cases: list[TestCase] = field(default_factory=list)
     time_s: float = 0.0
+    started_at: datetime | None = None
+    """When the suite started (the `timestamp` attribute), if the report says so with a zone."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for case in self.cases if case.outcome is outcome)
@@ -81,14 +103,24 @@ class JUnitReport:
         return self.count(Outcome.SKIPPED)
 
     @property
+    def flaky(self) -> int:
+        return self.count(Outcome.FLAKY)
+
+    @property
+    def broken(self) -> list[TestCase]:
+        """The failed and errored test cases, in report order."""
+        return [case for case in self.cases if case.broken]
+
+    @property
     def executed(self) -> int:
         """Tests that ran, i.e. were not skipped."""
         return self.total - self.skipped
 
     def summary(self) -> str:
-        """E.g. `9 passed, 1 failed, 2 skipped in 12.3s`."""
+        """E.g. `9 passed, 1 flaky, 1 failed, 2 skipped in 12.3s`."""
         parts = [f"{self.passed} passed"]
         for count, label in (
+            (self.flaky, "flaky"),
             (self.failed, "failed"),
             (self.errors, "error"),
             (self.skipped, "skipped"),
@@ -118,7 +150,9 @@ def parse_junit(source: str | bytes) -> JUnitReport:
     if root.tag not in ("testsuites", "testsuite"):
         raise JUnitError(f"not a JUnit report: the root element is <{root.tag}>")
     cases = [_case(element) for element in root.iter("testcase")]
-    return JUnitReport(cases=cases, time_s=_report_time(root, cases))
+    return JUnitReport(
+        cases=cases, time_s=_report_time(root, cases), started_at=_report_start(root)
+    )
 
 
 def _case(element: ET.Element) -> TestCase:
@@ -131,6 +165,10 @@ def _case(element: ET.Element) -> TestCase:
             message = found.get("message") or next(iter(detail.splitlines()), "")
             break
     outputs = [(child.text or "").strip() for child in element.findall("system-out")]
+    properties = tuple(
+        (prop.get("name", ""), prop.get("value", ""))
+        for prop in element.findall("properties/property")
+    )
     return TestCase(
         classname=element.get("classname", ""),
         name=element.get("name", ""),
@@ -140,6 +178,7 @@ def _case(element: ET.Element) -> TestCase:
         message=message,
         detail=detail,
         system_out="\n".join(text for text in outputs if text),
+        properties=properties,
     )
 
 
@@ -153,6 +192,17 @@ def _report_time(root: ET.Element, cases: list[TestCase]) -> float:
     return sum(case.time_s for case in cases)
 
 
+def _report_start(root: ET.Element) -> datetime | None:
+    """The root's or first suite's `timestamp`, when it is ISO 8601 with a time zone."""
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    text = (suite.get("timestamp") if suite is not None else None) or root.get("timestamp")
+    try:
+        stamp = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return stamp if stamp is not None and stamp.tzinfo is not None else None
+
+
 def _seconds(text: str | None) -> float:
     """A duration attribute in seconds; absent or unreadable counts as zero."""
     try:
@@ -160,3 +210,23 @@ def _seconds(text: str | None) -> float:
     except ValueError:
         return 0.0
     return value if math.isfinite(value) and value >= 0 else 0.0
+
+
+def node_id(test_id: str, files: Collection[str] = ()) -> str:
+    """A pytest node id for a JUnit test id: `e2e.test_shop::test_x` -> `e2e/test_shop.py::test_x`.
+
+    The module is the longest prefix of the class name that is one of `files` (paths relative
+    to where pytest runs); without a match, the names up to the first capitalised one.
+    """
+    head, bracket, params = test_id.partition("[")
+    classname, sep, name = head.rpartition("::")
+    if not sep:
+        return test_id
+    parts = classname.split(".")
+    cut = next(
+        (i for i in range(len(parts), 0, -1) if "/".join(parts[:i]) + ".py" in files),
+        next((i for i, part in enumerate(parts) if part[:1].isupper()), len(parts)),
+    )
+    cut = max(cut, 1)
+    module = "/".join(parts[:cut]) + ".py"
+    return "::".join([module, *parts[cut:], name]) + bracket + params
