@@ -1,13 +1,14 @@
-"""The load step: run the app's Locust profile against one service and measure what it sees.
+"""The load step: run the app's Locust load against one service and measure what it sees.
 
-Locust always runs as a subprocess, never imported: importing it monkey-patches this process
-with gevent. This step only measures; the gate judges the numbers against the SLOs.
+The load is a locustfile, or a traffic profile (YAML) run by the generic harness; Locust runs in
+one process, or as a master and workers (`distributed.py`). Locust always runs as a subprocess,
+never imported: importing it monkey-patches this process with gevent. This step only measures;
+the gate judges the numbers against the SLOs.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from actions.config import LoadConfig
 from actions.context import RunContext
 from actions.durations import parse_duration
+from actions.environments.ports import free_ports
 from actions.result import (
     Artifact,
     Finding,
@@ -28,6 +30,9 @@ from actions.result import (
     fingerprint,
     utcnow,
 )
+from actions.testing import distributed
+from actions.testing.distributed import LoadShape
+from actions.testing.harness import LOCUSTFILE as HARNESS
 from actions.testing.locust_json import parse_stats_json
 from actions.testing.locust_stats import (
     EndpointStats,
@@ -41,16 +46,12 @@ from actions.testing.locust_stats import (
     parse_stats_csv,
 )
 from actions.testing.process import harness_error, run_process
+from actions.testing.profile import PROFILE_ENV, ProfileError, TrafficProfile, load_profile
 
 STEP = "load"
 PROGRESS_EVERY_S = 3.0
-# Locust flushes its stats history to disk only every 5 s; its documented knob for that is
-# `locust.stats.CSV_STATS_FLUSH_INTERVAL_SEC`, usually set in a locustfile. Setting it here,
-# in the child process, keeps live progress at most a second old.
-_BOOTSTRAP = (
-    "import locust.stats; locust.stats.CSV_STATS_FLUSH_INTERVAL_SEC = 0.5; "
-    "from locust.main import main; main()"
-)
+TIMEOUT_MARGIN_S = 60.0
+"""Without an explicit timeout, a longer profile gets its duration plus this margin."""
 _OUTPUTS = ("_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv", ".json")
 """The files Locust writes, by their suffix after the prefix; the extension is the artifact kind."""
 
@@ -65,15 +66,53 @@ class LoadRequest(BaseModel):
     base_dir: Path
 
 
-def locust_command(config: LoadConfig, locustfile: Path, host: str, prefix: Path) -> list[str]:
-    """The command line of a headless Locust run writing its statistics under `prefix`."""
-    run_s = max(1, math.ceil(parse_duration(config.duration)))
-    return [
-        *(sys.executable, "-c", _BOOTSTRAP, "-f", str(locustfile), "--headless"),
-        *("-u", str(config.users), "-r", f"{config.spawn_rate:g}", "-t", f"{run_s}s"),
-        *("--host", host, "--csv", str(prefix), "--json-file", str(prefix)),
-        *("--only-summary", "--exit-code-on-error", "0"),
-    ]
+def load_shape(config: LoadConfig, profile: TrafficProfile | None) -> tuple[LoadShape, float]:
+    """The users, spawn rate and run time of the load, and its duration in seconds.
+
+    What the config (or the command) sets explicitly wins; else a profile's own values; else
+    the config's defaults. Raises `ValueError` for a malformed duration.
+    """
+    explicit = config.model_fields_set
+    users, rate = config.users, config.spawn_rate
+    duration_s = parse_duration(config.duration)
+    if profile is not None:
+        users = users if "users" in explicit else profile.users
+        rate = rate if "spawn_rate" in explicit else profile.rate
+        duration_s = duration_s if "duration" in explicit else profile.duration_s
+    return LoadShape(users, rate, max(1, math.ceil(duration_s))), duration_s
+
+
+def locust_command(
+    locustfile: Path, shape: LoadShape, host: str, prefix: Path, workers: int = 0
+) -> list[str]:
+    """The command line of a headless Locust run writing its statistics under `prefix`.
+
+    With `workers`, a local master and that many workers (the master on a free port).
+    """
+    if not workers:
+        return distributed.single_command(locustfile, shape, host=host, prefix=prefix)
+    [port] = free_ports("127.0.0.1", 1)
+    return distributed.local_command(
+        locustfile, shape, host=host, prefix=prefix, workers=workers, port=port
+    )
+
+
+def _script(request: LoadRequest) -> tuple[Path, TrafficProfile | None, dict[str, str]]:
+    """The locustfile to run, the profile it runs (if any) and its environment.
+
+    Raises `ProfileError` for a missing or invalid profile, `FileNotFoundError` for a missing
+    locustfile.
+    """
+    config = request.config
+    if config.profile is not None:
+        path = (request.base_dir / config.profile).resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"load profile not found: {path}")
+        return HARNESS, load_profile(path), {PROFILE_ENV: str(path)}
+    locustfile = (request.base_dir / str(config.locustfile)).resolve()
+    if not locustfile.is_file():
+        raise FileNotFoundError(f"locustfile not found: {locustfile}")
+    return locustfile, None, {}
 
 
 def run(request: LoadRequest, *, ctx: RunContext) -> Result:
@@ -81,13 +120,19 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
     started = utcnow()
     ctx.check_cancelled()
     config = request.config
-    locustfile = (request.base_dir / config.locustfile).resolve()
-    if not locustfile.is_file():
-        return harness_error(STEP, started, f"locustfile not found: {locustfile}")
     try:
-        duration_s, timeout_s = parse_duration(config.duration), parse_duration(config.timeout)
+        locustfile, profile, env = _script(request)
+    except FileNotFoundError as exc:
+        return harness_error(STEP, started, str(exc))
+    except ProfileError as exc:
+        return harness_error(STEP, started, f"load profile is invalid: {exc}")
+    try:
+        shape, duration_s = load_shape(config, profile)
+        timeout_s = parse_duration(config.timeout)
     except ValueError as exc:
         return harness_error(STEP, started, f"load config is invalid: {exc}")
+    if "timeout" not in config.model_fields_set:
+        timeout_s = max(timeout_s, duration_s + TIMEOUT_MARGIN_S)
     if timeout_s <= duration_s:
         return harness_error(
             STEP,
@@ -98,13 +143,14 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
     for suffix in _OUTPUTS:  # never read a previous run's numbers
         Path(f"{prefix}{suffix}").unlink(missing_ok=True)
 
-    ctx.progress(f"load: {config.users} users on {request.host} for {duration_s:g}s")
+    ctx.progress(_starting(request, profile, shape, duration_s))
     outcome = run_process(
-        locust_command(config, locustfile, request.host, prefix),
+        locust_command(locustfile, shape, request.host, prefix, config.workers),
         cwd=request.base_dir,
         log_path=prefix.with_name("locust.log"),
         timeout_s=timeout_s,
         cancel_event=ctx.cancel_event,
+        extra_env=env,
         on_tick=_progress_reporter(ctx, Path(f"{prefix}_stats_history.csv")),
         tick_s=PROGRESS_EVERY_S,
     )
@@ -119,6 +165,11 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
         if Path(f"{prefix}{s}").is_file()
     ]
     artifacts.append(Artifact(name="locust output", path=str(outcome.log_path), kind="log"))
+    artifacts += [
+        Artifact(name=f"locust worker {n} output", path=str(log), kind="log")
+        for n, log in enumerate(distributed.worker_logs(prefix, config.workers), 1)
+        if log.is_file()
+    ]
     if outcome.launch_error:
         return harness_error(STEP, started, f"locust could not start: {outcome.launch_error}")
     if outcome.timed_out:
@@ -138,7 +189,8 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
     if stopped and agg.requests == 0:
         ctx.check_cancelled()
     if agg.requests == 0:
-        summary = f"locust made no request in {duration_s:g}s: do the locustfile's tasks send any?"
+        script = "profile's endpoints" if profile else "locustfile's tasks"
+        summary = f"locust made no request in {duration_s:g}s: do the {script} send any?"
         return harness_error(STEP, started, summary, outcome, artifacts)
     return Result(
         step=STEP,
@@ -154,13 +206,36 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
         data={
             "aggregate": _row_data(agg),
             "endpoints": [_row_data(row) for row in stats.endpoints],
-            "users": config.users,
+            "users": _peak_users(shape, profile),
+            "spawn_rate": shape.spawn_rate,
             "duration_s": duration_s,
             "host": request.host,
+            "workers": config.workers,
+            "profile": config.profile,
         },
         started_at=started,
         finished_at=utcnow(),
     )
+
+
+def _peak_users(shape: LoadShape, profile: TrafficProfile | None) -> int:
+    if profile is not None and profile.stages:
+        return max(stage.users for stage in profile.stages)
+    return shape.users
+
+
+def _starting(
+    request: LoadRequest, profile: TrafficProfile | None, shape: LoadShape, duration_s: float
+) -> str:
+    users = f"{shape.users} users"
+    if profile is not None and profile.stages:
+        users = f"{len(profile.stages)} stages up to {_peak_users(shape, profile)} users"
+    text = f"load: {users} on {request.host} for {duration_s:g}s"
+    if request.config.profile:
+        text += f", profile {request.config.profile}"
+    if request.config.workers:
+        text += f", {request.config.workers} workers"
+    return text
 
 
 def _progress_reporter(ctx: RunContext, history: Path) -> Callable[[float], None]:
