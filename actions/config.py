@@ -146,6 +146,9 @@ class EnvironmentConfig(Strict):
     urls: dict[str, str] = Field(default_factory=dict)  # service -> base URL ({namespace})
     canary: bool = False  # deploy the candidate beside the baseline instead of over it
     canary_replicas: int = Field(1, ge=1)
+    # distributed load (`workers` > 0) runs as Jobs of this image: Locust's own for a locustfile,
+    # the preprod image (Locust and preprod installed) for a traffic profile
+    load_image: str | None = None
 
     @model_validator(mode="after")
     def _kubernetes_needs_a_namespace(self) -> EnvironmentConfig:

@@ -14,6 +14,7 @@ from actions.deploy import parity
 from actions.deploy import step as deploy_step
 from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
+from actions.environments.kubernetes.environment import KubernetesEnvironment
 from actions.errors import Cancelled, PreprodError
 from actions.insight.redact import redact_result
 from actions.report import baseline
@@ -27,7 +28,7 @@ from actions.scan.config import resolve_source
 from actions.scan.step import ScanRequest
 from actions.telemetry.charts import series_from_history
 from actions.telemetry.early_warning import EarlyWarning
-from actions.testing import e2e, load
+from actions.testing import cluster_load, e2e, load
 from storage import runs
 from storage.store import Store
 
@@ -184,28 +185,28 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
     if step == "load":
         if app.load is None:
             return _skipped(step, f"{app_name} has no load profile configured")
-        config = app.load.model_copy(
-            update={
-                k: v
-                for k, v in {"users": request.load_users, "duration": request.load_duration}.items()
-                if v is not None
-            }
-        )
+        overrides = {
+            "users": request.load_users,
+            "duration": request.load_duration,
+            "workers": request.load_workers,
+        }
+        config = app.load.model_copy(update={k: v for k, v in overrides.items() if v is not None})
         if config.service not in urls:
             return Result(
                 step=step,
                 status=Status.ERROR,
                 summary=f"service {config.service!r} is not running on {env.name}",
             )
+        load_request = load.LoadRequest(
+            config=config, host=urls[config.service], base_dir=ctx.settings.base_dir
+        )
+        if config.workers and isinstance(env, KubernetesEnvironment):
+            image = ctx.settings.environments[env.name].load_image
+            return cluster_load.run(load_request, ctx=ctx, runner=env.load_runner(), image=image)
         watch = _early_warning(request, ctx)
         ctx.handlers.append(watch)
         try:
-            return load.run(
-                load.LoadRequest(
-                    config=config, host=urls[config.service], base_dir=ctx.settings.base_dir
-                ),
-                ctx=ctx,
-            )
+            return load.run(load_request, ctx=ctx)
         finally:
             ctx.handlers.remove(watch)
     if step == "scan":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ from actions.testing.locust_stats import (
     parse_history_csv,
     parse_stats_csv,
 )
-from actions.testing.process import harness_error, run_process
+from actions.testing.process import ProcessOutcome, harness_error, run_process
 from actions.testing.profile import PROFILE_ENV, ProfileError, TrafficProfile, load_profile
 
 STEP = "load"
@@ -97,7 +98,7 @@ def locust_command(
     )
 
 
-def _script(request: LoadRequest) -> tuple[Path, TrafficProfile | None, dict[str, str]]:
+def script_of(request: LoadRequest) -> tuple[Path, TrafficProfile | None, dict[str, str]]:
     """The locustfile to run, the profile it runs (if any) and its environment.
 
     Raises `ProfileError` for a missing or invalid profile, `FileNotFoundError` for a missing
@@ -121,7 +122,7 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
     ctx.check_cancelled()
     config = request.config
     try:
-        locustfile, profile, env = _script(request)
+        locustfile, profile, env = script_of(request)
     except FileNotFoundError as exc:
         return harness_error(STEP, started, str(exc))
     except ProfileError as exc:
@@ -185,9 +186,38 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
         if stopped:
             ctx.check_cancelled()
         return harness_error(STEP, started, f"locust wrote no readable statistics: {exc}", outcome)
-    agg = stats.aggregate
-    if stopped and agg.requests == 0:
+    if stopped and stats.aggregate.requests == 0:
         ctx.check_cancelled()
+    return stats_result(
+        stats,
+        request,
+        started=started,
+        shape=shape,
+        profile=profile,
+        duration_s=duration_s,
+        artifacts=artifacts,
+        prefix=prefix,
+        stopped=f"stopped after {outcome.elapsed_s:.0f}s ({stopped})" if stopped else None,
+        outcome=outcome,
+    )
+
+
+def stats_result(
+    stats: LocustStats,
+    request: LoadRequest,
+    *,
+    started: datetime,
+    shape: LoadShape,
+    profile: TrafficProfile | None,
+    duration_s: float,
+    artifacts: list[Artifact],
+    prefix: Path,
+    stopped: str | None = None,
+    outcome: ProcessOutcome | None = None,
+) -> Result:
+    """The load's Result from Locust's final statistics (wherever Locust ran)."""
+    config = request.config
+    agg = stats.aggregate
     if agg.requests == 0:
         script = "profile's endpoints" if profile else "locustfile's tasks"
         summary = f"locust made no request in {duration_s:g}s: do the {script} send any?"
@@ -195,7 +225,7 @@ def run(request: LoadRequest, *, ctx: RunContext) -> Result:
     return Result(
         step=STEP,
         status=Status.WARN if stopped else Status.PASS,
-        summary=(f"stopped after {outcome.elapsed_s:.0f}s ({stopped}): " if stopped else "")
+        summary=(f"{stopped}: " if stopped else "")
         + (
             f"{agg.requests} requests at {agg.rps:.1f} req/s, p95 {_ms(agg.percentile('95%'))} ms,"
             f" {agg.error_rate_pct:.1f}% errors"

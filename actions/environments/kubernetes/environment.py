@@ -21,6 +21,7 @@ from actions.environments.kubernetes import logs
 from actions.environments.kubernetes.client import KubeApi, check_target, connect
 from actions.environments.kubernetes.deploy import Deployer
 from actions.environments.kubernetes.judge import RolloutPolicy
+from actions.environments.kubernetes.load_jobs import ClusterLoad
 from actions.environments.kubernetes.objects import name
 from actions.environments.kubernetes.resources import Cluster
 from actions.environments.kubernetes.revisions import pods_of
@@ -165,6 +166,11 @@ class KubernetesEnvironment:
             urls=self.urls(),
             details=[f"deleted {n}" for n in removed] or ["there was no canary to delete"],
         )
+
+    def load_runner(self) -> ClusterLoad:
+        """Distributed load as Jobs in this environment's namespace (a change: guarded)."""
+        self._guard(mutating=True)
+        return ClusterLoad(self._connect())
 
     def close(self) -> None:
         if self._api is not None:
