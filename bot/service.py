@@ -13,7 +13,7 @@ from actions.environments.base import Environment
 from actions.environments.factory import open_environment
 from actions.errors import NotAvailable, PermissionDenied, PreprodError, UsageError
 from actions.plan import RunRequest
-from bot import answers, grammar, help, permissions
+from bot import answers, grammar, help, load_profile, permissions
 from bot.grammar import Command, nearest
 from bot.jobs import JobRunner
 from bot.replies import Caller, Reply, Started
@@ -66,9 +66,12 @@ class Preprod:
                     f"`{command.verb}` is not available yet: it arrives with {spec.later}."
                 )
             self._check_surface(command, caller)
-            if command.verb in JOB_VERBS:
+            if load_profile.wanted(command):
+                reply = load_profile.answer(self.settings, command)
+            elif command.verb in JOB_VERBS:
                 return self._start(command, caller, binding)
-            reply = self._answer(command, caller)
+            else:
+                reply = self._answer(command, caller)
         except PermissionDenied as exc:
             self._audit(caller, command.verb, command.words(), "denied", str(exc))
             return Reply(str(exc), kind="denied")
@@ -157,6 +160,11 @@ class Preprod:
     def request_for(self, command: Command) -> RunRequest:
         """Validate a job command against the config and build its run request."""
         args, opts = command.args, command.options
+        if command.verb == "load" and args.get("logfile"):
+            raise UsageError(
+                f"unexpected `{args['logfile'][:60]}`: `load profile <logfile>` derives a profile, "
+                "`load [env]` puts load on an environment"
+            )
         env_name = self.environment(str(opts.get("env") or args.get("env") or "") or None)
         if permissions.mutating(command) and self.settings.environments[env_name].protected:
             raise PermissionDenied(
