@@ -7,7 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["slack_ack", "nab", "judge_accuracy", "judge_in_run", "test_selection", "load_harness"]
+BENCHMARKS = [
+    "slack_ack",
+    "nab",
+    "judge_accuracy",
+    "judge_in_run",
+    "test_selection",
+    "load_harness",
+]
 
 
 def main(argv: list[str]) -> int:

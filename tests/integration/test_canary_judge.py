@@ -4,8 +4,6 @@ the canary (scraped with `track="canary"`); SLIs select the track with `{track}`
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
 import time
 import urllib.request
@@ -21,7 +19,7 @@ from actions.plan import RunRequest
 from actions.run_watch import RunWatch
 from storage.store import Store
 from tests.conftest import example_settings
-from tests.integration.test_prometheus import _free_port, _wait
+from tests.prometheus_server import prometheus
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +48,6 @@ def pods(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
 def prometheus_url(
     pods: dict[str, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    binary = shutil.which("prometheus")
-    assert binary, "Debian's prometheus package is needed: `./dev test` installs it"
     tmp = tmp_path_factory.mktemp("prometheus")
     jobs = ""
     for service in ("catalog", "storefront"):
@@ -60,27 +56,9 @@ def prometheus_url(
             f"  - job_name: {service}\n    static_configs:\n      - targets: ['{base}']\n"
             f"      - targets: ['{canary}']\n        labels: {{track: canary}}\n"
         )
-    (tmp / "prometheus.yml").write_text(
-        f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{jobs}"
-    )
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            f"--config.file={tmp / 'prometheus.yml'}",
-            f"--storage.tsdb.path={tmp / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(lambda: urllib.request.urlopen(f"{url}/-/ready", timeout=1).status == 200)
+    config = f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{jobs}"
+    with prometheus(config, tmp) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 class _Canary:

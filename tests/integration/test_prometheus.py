@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -23,6 +20,8 @@ from actions.telemetry.analyze import RunTelemetry
 from actions.telemetry.prometheus import Prometheus, QueryError, render
 from actions.telemetry.settings import SLI, PrometheusConfig
 from tests.conftest import example_settings
+from tests.prometheus_server import free_port, wait
+from tests.prometheus_server import prometheus as prometheus_server
 
 pytestmark = pytest.mark.slow
 
@@ -45,12 +44,6 @@ ERRORS = SLI(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     tmp = tmp_path_factory.mktemp("shop")
@@ -67,47 +60,13 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 def prometheus(
     shop: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Prometheus]:
-    binary = shutil.which("prometheus")
-    assert binary, "Debian's prometheus package is needed: `./dev test` installs it"
-    tmp = tmp_path_factory.mktemp("prometheus")
     jobs = "\n".join(
         f"  - job_name: {name}\n    static_configs:\n      - targets: ['{url.split('//')[1]}']"
         for name, url in shop.items()
     )
-    (tmp / "prometheus.yml").write_text(
-        f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{jobs}\n"
-    )
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            f"--config.file={tmp / 'prometheus.yml'}",
-            f"--storage.tsdb.path={tmp / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(lambda: urllib.request.urlopen(f"{url}/-/ready", timeout=1).status == 200)
+    config = f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n{jobs}\n"
+    with prometheus_server(config, tmp_path_factory.mktemp("prometheus")) as url:
         yield Prometheus(PrometheusConfig(url=url, timeout="5s"))
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def _wait(condition, timeout: float = 30.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-            if value:
-                return value
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def _traffic(shop: dict[str, str], seconds: float) -> None:
@@ -119,7 +78,7 @@ def _traffic(shop: dict[str, str], seconds: float) -> None:
 
 def test_slis_are_queried_and_the_gate_scored(prometheus: Prometheus, shop: dict[str, str]) -> None:
     _traffic(shop, 6)
-    p95 = _wait(lambda: prometheus.sli(P95, service="storefront", window="30s"))
+    p95 = wait(lambda: prometheus.sli(P95, service="storefront", window="30s"))
     errors = prometheus.sli(ERRORS, service="storefront", window="30s")
     assert 150 < p95 < 2000, p95  # 1.1's product page is slow (about 300 ms)
     assert errors == 0.0
@@ -159,7 +118,7 @@ def test_a_bad_query_is_a_plain_error(prometheus: Prometheus) -> None:
 
 
 def test_prometheus_down_is_a_bounded_plain_error() -> None:
-    down = Prometheus(PrometheusConfig(url=f"http://127.0.0.1:{_free_port()}", timeout="1s"))
+    down = Prometheus(PrometheusConfig(url=f"http://127.0.0.1:{free_port()}", timeout="1s"))
     started = time.monotonic()
     with pytest.raises(BackendUnavailable, match=r"did not answer \(ConnectionError, 3 tries\)"):
         down.instant("up")
@@ -202,7 +161,7 @@ def test_the_analyze_step_reads_the_slis_from_prometheus_per_service(
         result = telemetry.result()
         return result if result.measurements else None
 
-    result = _wait(measured)
+    result = wait(measured)
     assert result.status == Status.PASS and "from Prometheus" in result.summary
     p95 = result.measurement("p95_ms", endpoint="storefront")
     assert p95 is not None and p95.value > 100 and p95.unit == "ms"

@@ -16,7 +16,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
+from actions.config import Settings
+from tests.conftest import ROOT, example_settings
 from tests.fakes.kube_api import FakeKubernetes
 from tests.fakes.service_proxy import ServiceProxy
 
@@ -101,3 +102,25 @@ def _wait_healthy(url: str, timeout: float = 20.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"{url} never became healthy")
+
+
+def staging_settings(tmp_path: Path, cluster: ShopCluster, **env: Any) -> Settings:
+    """The example config with one `staging` environment: this cluster's namespace and URLs."""
+    kubeconfig = cluster.kube.kubeconfig(tmp_path / "kubeconfig", namespace=NAMESPACE)
+    settings = example_settings(
+        tmp_path,
+        default_environment="staging",
+        environments={
+            "staging": {
+                "kind": "kubernetes",
+                "kubeconfig": str(kubeconfig),
+                "context": "fake",
+                "namespace": NAMESPACE,
+                "urls": cluster.urls,
+                **env,
+            }
+        },
+    )
+    for service in SERVICES:
+        settings.apps["shop"].services[service].image = f"{REGISTRY}/{service}"
+    return settings

@@ -12,9 +12,8 @@ from bot.replies import Caller, Started
 from bot.service import Preprod
 from storage import runs
 from storage.store import Store
-from tests.conftest import example_settings
 from tests.kubernetes.locust_jobs import LocustJobRuntime
-from tests.kubernetes.shop_cluster import NAMESPACE, REGISTRY, SERVICES, ShopCluster
+from tests.kubernetes.shop_cluster import NAMESPACE, ShopCluster, staging_settings
 
 pytestmark = pytest.mark.slow
 ENGINEER = Caller(user="local:eve", surface="cli", name="eve")
@@ -34,23 +33,7 @@ def cluster(tmp_path: Path) -> Iterator[ShopCluster]:
 
 
 def make_bot(tmp_path: Path, cluster: ShopCluster, **env: object) -> Preprod:
-    kubeconfig = cluster.kube.kubeconfig(tmp_path / "kubeconfig", namespace=NAMESPACE)
-    settings = example_settings(
-        tmp_path,
-        default_environment="staging",
-        environments={
-            "staging": {
-                "kind": "kubernetes",
-                "kubeconfig": str(kubeconfig),
-                "context": "fake",
-                "namespace": NAMESPACE,
-                "urls": cluster.urls,
-                **env,
-            }
-        },
-    )
-    for service in SERVICES:
-        settings.apps["shop"].services[service].image = f"{REGISTRY}/{service}"
+    settings = staging_settings(tmp_path, cluster, **env)
     return Preprod(settings, Store(settings.resolve(settings.storage.path)))
 
 

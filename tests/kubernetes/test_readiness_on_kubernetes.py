@@ -11,8 +11,7 @@ from bot.replies import Caller, Started
 from bot.service import Preprod
 from storage import runs
 from storage.store import Store
-from tests.conftest import example_settings
-from tests.kubernetes.shop_cluster import NAMESPACE, REGISTRY, SERVICES, ShopCluster
+from tests.kubernetes.shop_cluster import NAMESPACE, ShopCluster, staging_settings
 
 pytestmark = pytest.mark.slow
 ENGINEER = Caller(user="local:eve", surface="cli", name="eve")
@@ -30,23 +29,7 @@ def cluster(tmp_path: Path) -> Iterator[ShopCluster]:
 
 @pytest.fixture
 def bot(tmp_path: Path, cluster: ShopCluster) -> Iterator[Preprod]:
-    kubeconfig = cluster.kube.kubeconfig(tmp_path / "kubeconfig", namespace=NAMESPACE)
-    settings = example_settings(
-        tmp_path,
-        default_environment="staging",
-        environments={
-            "staging": {
-                "kind": "kubernetes",
-                "kubeconfig": str(kubeconfig),
-                "context": "fake",
-                "namespace": NAMESPACE,
-                "rollout_timeout": "60s",
-                "urls": cluster.urls,
-            }
-        },
-    )
-    for service in SERVICES:
-        settings.apps["shop"].services[service].image = f"{REGISTRY}/{service}"
+    settings = staging_settings(tmp_path, cluster, rollout_timeout="60s")
     # No Prometheus in this cluster: the services' own-metrics SLO has no source here.
     settings.plan = [step for step in settings.plan if step != "analyze"]
     settings.slos = [slo for slo in settings.slos if not slo.metric.startswith("analyze.")]
