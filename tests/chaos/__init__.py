@@ -1,0 +1,1 @@
+"""Tests of the chaos package: fault models and the fault-injection proxy."""
