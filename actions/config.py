@@ -11,6 +11,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from actions.chaos.policy import ChaosPolicy
 from actions.report.criteria import parse_criterion
 from actions.scan.config import ScanConfig
 from actions.telemetry.credentials import BackendName, Credentials, read_credentials
@@ -265,6 +266,7 @@ class Settings(Strict):
     schedules: list[ScheduleConfig] = Field(default_factory=list)
     telemetry: TelemetryConfig = Field(default_factory=lambda: TelemetryConfig())
     rollback_policies: list[RollbackPolicy] = Field(default_factory=list)
+    chaos: ChaosPolicy = Field(default_factory=lambda: ChaosPolicy())
     base_dir: Path = Field(default=Path("."), exclude=True)
     _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
 
@@ -295,6 +297,13 @@ class Settings(Strict):
         for name, env in self.environments.items():
             if env.production_twin and env.production_twin not in self.environments:
                 raise ValueError(f"environment {name!r}: production_twin is not defined")
+        for env_name in self.chaos.allowed_environments:
+            if env_name not in self.environments:
+                raise ValueError(f"chaos.allowed_environments: {env_name!r} is not defined")
+            if self.environments[env_name].protected:
+                raise ValueError(
+                    f"chaos.allowed_environments: {env_name!r} is protected: never a chaos target"
+                )
         for policy in self.rollback_policies:
             unknown = [e for e in policy.environments if e not in self.environments]
             if unknown:

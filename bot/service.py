@@ -13,7 +13,7 @@ from actions.environments.base import Environment
 from actions.environments.factory import open_environment
 from actions.errors import NotAvailable, PermissionDenied, PreprodError, UsageError
 from actions.plan import RunRequest
-from bot import answers, grammar, help, load_profile, permissions
+from bot import answers, chaos_answers, grammar, help, load_profile, permissions
 from bot.grammar import Command, nearest
 from bot.jobs import JobRunner
 from bot.replies import Caller, Reply, Started
@@ -109,6 +109,8 @@ class Preprod:
             return self._cancel(command)
         if verb == "flags":
             return self._flags(command, caller)
+        if verb == "chaos":
+            return chaos_answers.answer(self.settings, command)
         if verb == "schedule":
             from bot.schedules import answer as schedule_answer
 

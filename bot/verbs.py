@@ -134,8 +134,6 @@ VERBS: dict[str, Verb] = {
             ("action", "experiment?", "env?"),
             role="engineer",
             mutating=True,
-            available=False,
-            later="chaos experiments",
             subcommands={"list": "viewer", "run": "engineer", "stop": "engineer"},
         ),
         Verb(
