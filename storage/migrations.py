@@ -127,4 +127,32 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE chaos_experiments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            environment TEXT NOT NULL,
+            experiment TEXT NOT NULL,
+            status TEXT NOT NULL,
+            owner_pid INTEGER NOT NULL,
+            owner_host TEXT NOT NULL,
+            stop_requested INTEGER NOT NULL DEFAULT 0,
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE UNIQUE INDEX chaos_one_active_per_environment
+            ON chaos_experiments (environment) WHERE status = 'active';
+        CREATE INDEX chaos_experiments_by_status ON chaos_experiments (status);
+        CREATE TABLE chaos_undo (
+            experiment_id INTEGER NOT NULL REFERENCES chaos_experiments(id),
+            position INTEGER NOT NULL,
+            step TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            rolled_back_at TEXT,
+            PRIMARY KEY (experiment_id, position)
+        );
+        """,
+    ),
 ]
