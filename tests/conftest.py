@@ -53,6 +53,11 @@ def example_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
             for p in data.get("rollback_policies", [])
             if set(p.get("environments", [])) <= set(data["environments"])
         ]
+    chaos = data.get("chaos") or {}
+    if "chaos" not in overrides and chaos.get("allowed_environments"):
+        chaos["allowed_environments"] = [
+            e for e in chaos["allowed_environments"] if e in data["environments"]
+        ]
     return data
 
 

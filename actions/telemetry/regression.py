@@ -47,7 +47,7 @@ class JudgeSettings(BaseModel):
     enabled: bool = True
     metrics: list[JudgedMetric] = Field(
         default_factory=lambda: [
-            JudgedMetric(name="p95_ms"),
+            JudgedMetric(name="p95_ms", critical=True),  # a slower service fails the judgement
             JudgedMetric(name="error_rate_pct", allowed_increase=1.0),
         ]
     )

@@ -75,9 +75,9 @@ def test_a_viewer_cannot_deploy_and_the_denial_is_audited(make_bot) -> None:
 
 
 def test_a_verb_of_a_later_version_says_so_plainly(make_bot) -> None:
-    reply = make_bot().handle("chaos run latency local", ENGINEER)
+    reply = make_bot().handle("seed local", ENGINEER)
     assert reply.kind == "unavailable"
-    assert "not available yet: it arrives with chaos experiments" in reply.text
+    assert "not available yet: it arrives with data seeding" in reply.text
 
 
 def test_unknown_app_gets_the_nearest_match(make_bot) -> None:

@@ -36,7 +36,7 @@ def test_a_tenfold_latency_and_new_errors_fail_the_step_with_findings_per_metric
     )
 
     assert judged.status == Status.FAIL
-    assert "regression judge against shop 1.0 (run 6): fail (score 50)" in judged.summary
+    assert "regression judge against shop 1.0 (run 6): fail (score 0)" in judged.summary
     assert "storefront p95_ms high (+" in judged.summary
     assert "storefront error_rate_pct high (from 0)" in judged.summary
     assert {f.title for f in judged.findings} == {
@@ -45,7 +45,7 @@ def test_a_tenfold_latency_and_new_errors_fail_the_step_with_findings_per_metric
     }
     assert {f.service for f in judged.findings} == {"storefront"}
     assert judged.data["judge"]["verdict"] == "fail" and judged.data["samples"] == cand
-    assert [m.value for m in judged.measurements if m.name == "judge_score"] == [50.0]
+    assert [m.value for m in judged.measurements if m.name == "judge_score"] == [0.0]
 
 
 def test_run_to_run_noise_passes() -> None:
@@ -95,3 +95,9 @@ def test_a_disabled_judge_only_keeps_the_samples() -> None:
     mine = samples(noisy(40))
     judged = with_judgement(analyze(), off, window="load", samples=mine, baseline=mine, against="x")
     assert judged.summary == "figures over 15s" and judged.data["samples"] == mine
+
+
+def test_a_slower_service_alone_fails_the_judgement_as_p95_is_critical() -> None:
+    result = judge_run(SETTINGS, baseline=samples(noisy(40)), candidate=samples(noisy(60, seed=8)))
+    assert result.verdict == "fail" and result.score == 0
+    assert any("critical metric storefront p95_ms is high" in r for r in result.reasons)
