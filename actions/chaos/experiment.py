@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import (
     Field,
     ValidationError,
@@ -36,6 +35,7 @@ from actions.chaos.method import (
 )
 from actions.chaos.probes import HttpProbe, SloProbe, SteadyState, Tolerance
 from actions.errors import ConfigError
+from actions.yaml_files import format_errors, read_yaml
 
 __all__ = [
     "RECORDER_METRICS",
@@ -149,40 +149,13 @@ def parse_experiment(
     try:
         return Experiment.model_validate(data)
     except ValidationError as exc:
-        raise ExperimentError(format_problems(source, exc)) from None
-
-
-def format_problems(source: str, exc: ValidationError) -> str:
-    """One line per problem: `source: key.path: what is wrong`."""
-    lines = [f"{source}: {exc.error_count()} problem(s)"]
-    for error in exc.errors():
-        key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif error["type"] == "union_tag_invalid":
-            expected = error.get("ctx", {}).get("expected_tags", "")
-            message = f"unknown type {error['input'].get('type')!r}; types are {expected}"
-        elif error["type"] == "union_tag_not_found":
-            message = "missing 'type'"
-        lines.append(f"{source}: {key}: {message}")
-    return "\n".join(lines)
+        raise ExperimentError(format_errors(source, exc)) from None
 
 
 def load_experiment(path: Path | str) -> Experiment:
     """Read and validate one experiment file; its name is the file's stem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ExperimentError(f"{path}: cannot read the file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ExperimentError(f"{path}:{where} not valid YAML: {problem}") from None
+    data = read_yaml(path, ExperimentError)
     return parse_experiment(data, name=path.stem, source=str(path))
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from actions.durations import parse_duration
 from actions.errors import PreprodError
 from actions.testing import payload
+from actions.yaml_files import format_errors, read_yaml
 
 PROFILE_ENV = "PREPROD_LOAD_PROFILE"
 """The harness reads the profile's path from this variable (passed to Locust explicitly)."""
@@ -249,18 +250,7 @@ def parse_profile(data: Any, source: str = "profile") -> TrafficProfile:
 
 def load_profile(path: Path) -> TrafficProfile:
     """Read and validate a profile YAML file; raise `ProfileError` naming every problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(f"{path}: cannot read the profile ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        raise ProfileError(
-            f"{path}:{where} not valid YAML: {getattr(exc, 'problem', exc)}"
-        ) from None
+    data = read_yaml(path, ProfileError, "the profile")
     return parse_profile(data, str(path))
 
 
@@ -268,15 +258,3 @@ def dump_profile(profile: TrafficProfile) -> str:
     """The profile as YAML that `load_profile` reads back."""
     data = profile.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-
-
-def format_errors(source: str, exc: ValidationError) -> str:
-    """One line per problem: `file: key.path: what is wrong`."""
-    lines = [f"{source}: {exc.error_count()} problem(s)"]
-    for error in exc.errors():
-        key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        lines.append(f"{source}: {key}: {message}")
-    return "\n".join(lines)
