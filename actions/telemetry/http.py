@@ -9,7 +9,9 @@ credentials come from (`access_hint`).
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -17,6 +19,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from actions.durations import parse_duration
 from actions.errors import BackendUnavailable, PreprodError
+from actions.telemetry.credentials import VARIABLES, BackendName, read_credentials
 
 _RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -165,3 +168,55 @@ def reason(response: httpx.Response) -> str:
             if isinstance(body.get(key), str):
                 return str(body[key])[:500]
     return text[:500] or response.reason_phrase
+
+
+C = TypeVar("C", bound=Backend)
+
+
+class BackendClient(Generic[C]):
+    """A client of one backend's JSON API (`name`, e.g. Loki), with its credentials' hint."""
+
+    name: ClassVar[str]
+    backend: ClassVar[BackendName]
+
+    def __init__(
+        self,
+        config: C,
+        *,
+        auth: httpx.Auth | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.config = config
+        self._api = JsonApi.of(
+            self.name,
+            config,
+            auth=auth,
+            transport=transport,
+            access_hint=f"credentials are read from {VARIABLES[self.backend].choices()}",
+        )
+
+    @classmethod
+    def from_env(
+        cls,
+        config: C,
+        environ: Mapping[str, str] | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Self:
+        """A client with the credentials of `environ` (the process environment if None)."""
+        credentials = read_credentials(cls.backend, environ)
+        return cls(config, auth=credentials.httpx_auth(), transport=transport)
+
+    def close(self) -> None:
+        self._api.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()

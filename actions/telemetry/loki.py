@@ -8,16 +8,12 @@ across streams in time order; metric queries (`count_over_time`, `rate`, ...) gi
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any, Literal
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from actions.telemetry.credentials import VARIABLES, read_credentials
-from actions.telemetry.http import Backend, JsonApi, QueryRejected
+from actions.telemetry.http import Backend, BackendClient, QueryRejected
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Direction = Literal["forward", "backward"]
@@ -119,36 +115,11 @@ def from_ns(ns: int) -> datetime:
     return EPOCH + timedelta(microseconds=ns // 1000)
 
 
-class LokiClient:
+class LokiClient(BackendClient[LokiConfig]):
     """Queries one Loki (one tenant) with a timeout, bounded retries and plain errors."""
 
-    def __init__(
-        self,
-        config: LokiConfig,
-        *,
-        auth: httpx.Auth | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ):
-        self.config = config
-        self._api = JsonApi.of(
-            "Loki",
-            config,
-            auth=auth,
-            transport=transport,
-            access_hint=f"credentials are read from {VARIABLES['loki'].choices()}",
-        )
-
-    @classmethod
-    def from_env(
-        cls,
-        config: LokiConfig,
-        environ: Mapping[str, str] | None = None,
-        *,
-        transport: httpx.BaseTransport | None = None,
-    ) -> LokiClient:
-        """A client with the credentials of `environ` (the process environment if None)."""
-        credentials = read_credentials("loki", environ)
-        return cls(config, auth=credentials.httpx_auth(), transport=transport)
+    name = "Loki"
+    backend = "loki"
 
     def query_range(
         self,
@@ -224,20 +195,6 @@ class LokiClient:
             error = body.get("error") if isinstance(body, dict) else None
             raise QueryRejected(f"Loki did not answer the query: {error or str(body)[:200]}")
         return body.get("data") or {}
-
-    def close(self) -> None:
-        self._api.close()
-
-    def __enter__(self) -> LokiClient:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _samples(points: list[list[Any]]) -> list[Sample]:

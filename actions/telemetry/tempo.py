@@ -12,14 +12,11 @@ import binascii
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from actions.telemetry.credentials import VARIABLES, read_credentials
-from actions.telemetry.http import Backend, JsonApi, QueryRejected
+from actions.telemetry.http import Backend, BackendClient, QueryRejected
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -133,36 +130,11 @@ def logfmt(tags: Mapping[str, str | int | float | bool]) -> str:
     return " ".join(parts)
 
 
-class TempoClient:
+class TempoClient(BackendClient[TempoConfig]):
     """Reads traces from one Tempo (one tenant) with a timeout, bounded retries and plain errors."""
 
-    def __init__(
-        self,
-        config: TempoConfig,
-        *,
-        auth: httpx.Auth | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ):
-        self.config = config
-        self._api = JsonApi.of(
-            "Tempo",
-            config,
-            auth=auth,
-            transport=transport,
-            access_hint=f"credentials are read from {VARIABLES['tempo'].choices()}",
-        )
-
-    @classmethod
-    def from_env(
-        cls,
-        config: TempoConfig,
-        environ: Mapping[str, str] | None = None,
-        *,
-        transport: httpx.BaseTransport | None = None,
-    ) -> TempoClient:
-        """A client with the credentials of `environ` (the process environment if None)."""
-        credentials = read_credentials("tempo", environ)
-        return cls(config, auth=credentials.httpx_auth(), transport=transport)
+    name = "Tempo"
+    backend = "tempo"
 
     def trace(self, trace_id: str) -> Trace:
         """One trace by its id; `TraceNotFound` if Tempo does not have it."""
@@ -201,20 +173,6 @@ class TempoClient:
         body = self._api.get("/api/search", params)
         traces = body.get("traces") if isinstance(body, Mapping) else None
         return [_summary(item) for item in traces or []]
-
-    def close(self) -> None:
-        self._api.close()
-
-    def __enter__(self) -> TempoClient:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _unix_seconds(moment: datetime) -> int:
