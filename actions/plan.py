@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from actions.chaos import step as chaos_step
 from actions.config import STEPS, GateConfig, Settings
 from actions.context import RunContext
 from actions.deploy import parity
@@ -34,7 +35,6 @@ from storage.store import Store
 
 LATER = {
     "seed": "data seeding",
-    "chaos": "chaos experiments",
 }
 
 
@@ -50,6 +50,7 @@ class RunRequest(BaseModel):
     load_workers: int | None = None
     select: str = "all"  # e2e: smart, all, or a pattern
     budget: str | None = None  # e2e with select smart: the time to spend
+    experiment: str | None = None  # chaos: the experiment to run (default: chaos.ready)
 
 
 class RunOutcome(BaseModel):
@@ -98,7 +99,7 @@ def execute(
             else:
                 begun = time.time()
                 try:
-                    with ctx.acting(), watch.live(step):
+                    with ctx.acting(), watch.live(step), watch.suspended(step):
                         result = _run_step(step, request, env=env, ctx=ctx)
                 except Cancelled:
                     if ctx.abort_reason:
@@ -211,6 +212,9 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
             ctx.handlers.remove(watch)
     if step == "scan":
         return _scan(request, app_name, urls, ctx=ctx)
+    if step == "chaos":
+        names = [request.experiment] if request.experiment else ctx.settings.chaos.ready
+        return chaos_step.run(names, env, app_name, ctx=ctx)
     raise PreprodError(f"unknown step {step!r}; steps are {', '.join(STEPS)}")
 
 

@@ -4,8 +4,8 @@ regression judge), its rollback policies, and live early warnings during deploy 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from actions.context import RunContext
@@ -80,6 +80,19 @@ class RunWatch:
             reference_label=f"{found['app']} {found['version']}" if found else "the baseline",
             min_requests=judge.min_requests,
         )
+
+    @contextmanager
+    def suspended(self, step: str) -> Iterator[None]:
+        """Rollback policies do not judge a chaos step: it degrades the services on purpose,
+        and its own guard aborts it when the harm goes past its thresholds."""
+        if step != "chaos" or self.guard is None:
+            yield
+            return
+        self.guard.suspend()
+        try:
+            yield
+        finally:
+            self.guard.resume()
 
     def mark(self, step: str, started: float) -> None:
         if self.telemetry is not None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
+from actions.chaos.inject import Injector
+from actions.chaos.recovery import recover as recover_chaos
+from actions.chaos.step import injector_for
 from actions.config import Settings
 from actions.context import Event
 from actions.deploy import flags
@@ -68,7 +71,9 @@ class Preprod:
             self._check_surface(command, caller)
             if load_profile.wanted(command):
                 reply = load_profile.answer(self.settings, command)
-            elif command.verb in JOB_VERBS:
+            elif command.verb in JOB_VERBS or (
+                command.verb == "chaos" and command.subcommand == "run"
+            ):
                 return self._start(command, caller, binding)
             else:
                 reply = self._answer(command, caller)
@@ -110,7 +115,8 @@ class Preprod:
         if verb == "flags":
             return self._flags(command, caller)
         if verb == "chaos":
-            return chaos_answers.answer(self.settings, command)
+            who = caller.name or caller.user
+            return chaos_answers.answer(self.settings, self.store, command, self.role(caller), who)
         if verb == "schedule":
             from bot.schedules import answer as schedule_answer
 
@@ -162,6 +168,11 @@ class Preprod:
     def request_for(self, command: Command) -> RunRequest:
         """Validate a job command against the config and build its run request."""
         args, opts = command.args, command.options
+        if command.verb == "chaos":
+            experiment, env_name = chaos_answers.run_request(self.settings, command)
+            return RunRequest(
+                verb="chaos", environment=env_name, plan=["chaos"], experiment=experiment
+            )
         if command.verb == "load" and args.get("logfile"):
             raise UsageError(
                 f"unexpected `{args['logfile'][:60]}`: `load profile <logfile>` derives a profile, "
@@ -220,6 +231,10 @@ class Preprod:
         what = " ".join(x for x in (command.verb, request.app, request.version) if x)
         return Started(run_id, f"run {run_id}: {what} on {request.environment} started")
 
+    def _inject(self, env_name: str) -> tuple[Injector, dict[str, str]]:
+        env = self.env_factory(self.settings, env_name)
+        return injector_for(env), env.urls()
+
     def _audit(
         self,
         caller: Caller,
@@ -258,12 +273,18 @@ class Preprod:
         )
 
     def recover(self) -> list[int]:
-        """Close runs left active by a crashed bot as interrupted, and tell their threads."""
+        """Undo what crashed chaos experiments left applied; close runs left active by a crashed
+        bot as interrupted, and tell their threads."""
+        chaos_done = {item.run_id: item.text() for item in recover_chaos(self.store, self._inject)}
+        for text in chaos_done.values():
+            log.warning("%s", text)
         closed = []
         for job in jobs.orphaned_jobs(self.store):
             run_id = int(job["run_id"])
             jobs.set_job(self.store, run_id, status="interrupted", progress="interrupted")
             message = "interrupted: the bot stopped while this run was active; start it again"
+            if run_id in chaos_done:
+                message += f". {chaos_done[run_id]}"
             runs.update_run(self.store, run_id, summary=message)
             runs.add_event(self.store, run_id, "run_finished", message, None)
             self.runner.publish(

@@ -130,11 +130,20 @@ VERBS: dict[str, Verb] = {
         ),
         Verb(
             "chaos",
-            "chaos experiments with safety guards (`chaos list|run|stop`)",
+            "chaos experiments with safety guards "
+            "(`chaos list [env]`, `chaos run EXPERIMENT [env]`, `chaos stop [env]`, "
+            "`chaos approve|reject RUN`)",
             ("action", "experiment?", "env?"),
+            (Option("reason", "why a destructive experiment is rejected", "TEXT"),),
             role="engineer",
             mutating=True,
-            subcommands={"list": "viewer", "run": "engineer", "stop": "engineer"},
+            subcommands={
+                "list": "viewer",
+                "run": "engineer",
+                "stop": "engineer",
+                "approve": "engineer",  # and at least chaos.approval_role, checked on use
+                "reject": "engineer",
+            },
         ),
         Verb(
             "metrics",

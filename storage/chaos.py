@@ -151,7 +151,11 @@ def stop_requested(store: Store, experiment_id: int) -> bool:
 
 
 def active_experiment(store: Store, environment: str) -> dict[str, Any] | None:
-    return _active(store.db, environment)
+    """The experiment holding `environment`, with `owner_alive`; None when it is free."""
+    held = _active(store.db, environment)
+    if held is not None:
+        held["owner_alive"] = _owner_alive(held)
+    return held
 
 
 def _active(db: sqlite_utils.Database, environment: str) -> dict[str, Any] | None:

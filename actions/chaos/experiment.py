@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from actions.chaos.fields import NAME_PATTERN, RECORDER_METRICS, Seconds, Strict
+from actions.chaos.fields import NAME_PATTERN, RECORDER_METRICS, Seconds, Share, Strict
 from actions.chaos.method import (
     AbortCondition,
     Action,
@@ -33,7 +33,7 @@ from actions.chaos.method import (
     RollbackAction,
     Shutdown,
 )
-from actions.chaos.probes import HttpProbe, SloProbe, SteadyState, Tolerance
+from actions.chaos.probes import HttpProbe, SloProbe, SteadyState, Tolerance, Traffic
 from actions.errors import ConfigError
 from actions.yaml_files import format_errors, read_yaml
 
@@ -52,6 +52,7 @@ __all__ = [
     "Shutdown",
     "SloProbe",
     "Tolerance",
+    "Traffic",
     "experiment_path",
     "list_experiments",
     "load_experiment",
@@ -76,6 +77,8 @@ class Experiment(Strict):
     blast_radius: BlastRadius = Field(default_factory=BlastRadius)
     environments: list[str] = Field(default_factory=list)  # empty: any the policy allows
     guard: list[AbortCondition] = Field(default_factory=list)
+    traffic: Traffic | None = None
+    error_budget: Share = 0.01  # the share of failed requests the service's SLO allows
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:

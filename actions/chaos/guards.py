@@ -149,6 +149,8 @@ def evaluate(
     if services is not None:
         named = touched | {p.service for p in experiment.steady_state.probes if p.service}
         named |= {r.service for r in experiment.rollbacks}
+        if experiment.traffic is not None:
+            named.add(experiment.traffic.service)
         for service in sorted(named - set(services)):
             refuse("unknown_service", f"experiment {name} names unknown service {service}")
     if slis is not None:

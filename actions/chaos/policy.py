@@ -26,9 +26,11 @@ class ChaosPolicy(BaseModel):
     max_blast_radius: float = Field(0.5, gt=0, le=1)  # share of one service's instances
     max_services: int = Field(3, ge=1)  # distinct services one experiment may touch
     approval_role: Role = "release-manager"  # who approves a destructive experiment
+    approval_timeout: str = "15m"  # how long a destructive experiment waits for its approval
     experiments_dir: str = "chaos"  # relative to the config's folder
+    ready: list[str] = Field(default_factory=list)  # experiments the `chaos` step of `ready` runs
 
-    @field_validator("max_duration")
+    @field_validator("max_duration", "approval_timeout")
     @classmethod
     def _duration(cls, value: str) -> str:
         if parse_duration(value) <= 0:
@@ -38,3 +40,7 @@ class ChaosPolicy(BaseModel):
     @property
     def max_duration_s(self) -> float:
         return parse_duration(self.max_duration)
+
+    @property
+    def approval_timeout_s(self) -> float:
+        return parse_duration(self.approval_timeout)

@@ -127,3 +127,17 @@ Probe = Annotated[SloProbe | HttpProbe, Field(discriminator="type")]
 class SteadyState(Strict):
     title: str = "steady state"
     probes: list[Probe] = Field(min_length=1)
+    window: Seconds = 5.0  # each SLO reading covers this much; also the check before faults
+    recovery: Seconds = 60.0  # the longest to wait for the steady state after the rollbacks
+
+
+class Traffic(Strict):
+    """Steady requests to a service during the whole experiment: what users would see.
+
+    They give the SLO probes something to measure, and the results their user's view (time to
+    detect, error budget burned)."""
+
+    service: str
+    paths: list[UrlPath] = Field(default_factory=lambda: ["/"], min_length=1)
+    rate: float = Field(10.0, gt=0, le=200)  # requests per second, spread over the paths
+    timeout: Seconds = 2.0

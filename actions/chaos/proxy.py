@@ -82,6 +82,7 @@ class FaultProxy:
         upstream: str,
         *,
         port: int = 0,
+        host: str = "127.0.0.1",
         http: bool = True,
         seed: int | None = None,
         name: str = "",
@@ -90,6 +91,7 @@ class FaultProxy:
         self.name = name or f"{self.upstream[0]}:{self.upstream[1]}"
         self.http = http
         self._port = port
+        self._host = host
         self._rng = random.Random(seed)  # used on the proxy's loop thread only
         self._lock = threading.Lock()
         self._faults: tuple[Fault, ...] = ()
@@ -189,7 +191,7 @@ class FaultProxy:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        server = await asyncio.start_server(self._accept, "127.0.0.1", self._port, limit=HEAD_LIMIT)
+        server = await asyncio.start_server(self._accept, self._host, self._port, limit=HEAD_LIMIT)
         self._port = server.sockets[0].getsockname()[1]
         self._ready.set()
         try:

@@ -13,6 +13,7 @@ import threading
 
 from actions.context import RunContext
 from actions.deploy import step as deploy_step
+from actions.durations import parse_duration
 from actions.environments.base import Environment, Release
 from actions.result import Finding, Result, Severity, Status
 from actions.telemetry.analyze import RunTelemetry
@@ -57,6 +58,14 @@ class RollbackGuard:
 
     def stop(self) -> None:
         self.watcher.stop()
+
+    def suspend(self) -> None:
+        self.watcher.suspend()
+
+    def resume(self) -> None:
+        """Judge again once the policies' longest window no longer covers the suspended time."""
+        windows = [parse_duration(s.policy.window) for s in self.watcher.states]
+        self.watcher.resume(max(windows, default=0.0))
 
     def result(self) -> Result | None:
         """One result for everything the policies did in this run; None when none fired."""

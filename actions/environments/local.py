@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from actions.environments.base import (
 from actions.environments.local_plan import Launch, plan_launches
 from actions.environments.local_state import LocalState, ServiceRecord, load_state, save_state
 from actions.environments.local_state import locked as state_lock
-from actions.environments.ports import free_ports
+from actions.environments.ports import base_url, free_ports
 from actions.errors import ConfigError, EnvironmentFailure, NoPreviousRelease
 
 LOG_TAIL = 20
@@ -30,6 +31,7 @@ PROBE_TIMEOUT_S = 2.0
 STOP_GRACE_S = 5.0
 # The bot's own settings and secrets are not passed on to the services it runs.
 PRIVATE_PREFIXES = ("PREPROD_", "SLACK_")
+SIDECAR_TOKEN_ENV = "PREPROD_CHAOS_TOKEN"  # the sidecar's control token (actions.chaos.sidecar)
 
 
 class LocalEnvironment:
@@ -82,6 +84,11 @@ class LocalEnvironment:
     def urls(self) -> dict[str, str]:
         """Base URL of each service of the running release."""
         return {name: r.url for name, r in load_state(self.state_path).services.items()}
+
+    def metrics_urls(self) -> dict[str, str]:
+        """Each service's own address (around its fault sidecar): where its figures are read."""
+        state = load_state(self.state_path)
+        return {name: r.direct_url or r.url for name, r in state.services.items()}
 
     def logs(self, service: str, tail: int = 200) -> list[str]:
         """The last `tail` lines of the service's log file."""
@@ -170,12 +177,95 @@ class LocalEnvironment:
             health_url=launch.health_url,
             log=str(log),
             started_at=stamp,
+            command=launch.command,
+            cwd=str(launch.cwd),
+            env=launch.env,
+            direct_url=launch.direct_url or launch.url,
         )
         started.append(record)
         state.pending = list(started)
         save_state(self.state_path, state)
         ok, reason = processes.wait_healthy(pid, launch.health_url, self.health_timeout)
+        if ok and launch.proxy_port is not None and launch.control_port is not None:
+            ok, why = self._start_sidecar(record, launch.proxy_port, launch.control_port, state)
+            reason = reason if ok else f"has no fault sidecar: {why}"
+            state.pending = list(started)
+            save_state(self.state_path, state)
         return record, ok, reason
+
+    def _start_sidecar(
+        self, record: ServiceRecord, port: int, control_port: int, state: LocalState
+    ) -> tuple[bool, str]:
+        """Put the fault proxy in front of a started service (chaos-enabled environments)."""
+        state.chaos_token = state.chaos_token or secrets.token_urlsafe(24)
+        host = self.config.host
+        command = [
+            sys.executable,
+            "-m",
+            "actions.chaos.sidecar",
+            "--upstream",
+            record.direct_url or record.url,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--control-port",
+            str(control_port),
+        ]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(PRIVATE_PREFIXES)}
+        env[SIDECAR_TOKEN_ENV] = state.chaos_token
+        log = Path(record.log).with_name(Path(record.log).stem + "-sidecar.log")
+        try:
+            pid = processes.spawn(command, cwd=self.workdir, env=env, log_path=log)
+        except OSError as error:
+            return False, f"could not be started: {error}"
+        record.sidecar_pid, record.sidecar_ticks = pid, processes.start_ticks(pid)
+        record.control_url = base_url(host, control_port)
+        return processes.wait_healthy(pid, record.control_url + "/healthz", self.health_timeout)
+
+    def restart(self, service: str) -> str:
+        """Start a service's process again if it is not running (same command, port, sidecar)."""
+        with self._lock():
+            state = load_state(self.state_path)
+            record = state.services.get(service)
+            if record is None:
+                raise EnvironmentFailure(f"{self.name} runs no service {service!r}")
+            if processes.is_running(record.pid, record.ticks):
+                return f"{service} is running (pid {record.pid})"
+            if not record.command:
+                raise EnvironmentFailure(
+                    f"{service} was deployed by an older preprod and cannot be restarted; deploy "
+                    "again"
+                )
+            env = {k: v for k, v in os.environ.items() if not k.startswith(PRIVATE_PREFIXES)}
+            pid = processes.spawn(
+                record.command,
+                cwd=Path(record.cwd or self.workdir),
+                env={**env, **record.env},
+                log_path=Path(record.log),
+            )
+            record.pid, record.ticks = pid, processes.start_ticks(pid)
+            save_state(self.state_path, state)
+            ok, reason = processes.wait_healthy(pid, record.health_url, self.health_timeout)
+            if not ok:
+                raise EnvironmentFailure(f"{service} was started again but {reason}")
+            return f"{service} started again (pid {pid})"
+
+    def stop_service(self, service: str) -> str:
+        """Stop a service's process (a chaos shutdown); its sidecar keeps its address."""
+        record = load_state(self.state_path).services.get(service)
+        if record is None:
+            raise EnvironmentFailure(f"{self.name} runs no service {service!r}")
+        processes.stop(record.pid, record.ticks, STOP_GRACE_S)
+        return f"stopped {service} (pid {record.pid})"
+
+    def records(self) -> dict[str, ServiceRecord]:
+        """The running release's service records (pids, addresses, sidecars)."""
+        state = load_state(self.state_path)
+        return dict(state.services)
+
+    def chaos_token(self) -> str | None:
+        return load_state(self.state_path).chaos_token
 
     def _fail(
         self,
@@ -235,21 +325,34 @@ class LocalEnvironment:
             pid=record.pid,
         )
 
+    @property
+    def sidecars(self) -> bool:
+        """Services sit behind fault sidecars where chaos may run (allowed and allowlisted)."""
+        return self.config.chaos_allowed and self.name in self.settings.chaos.allowed_environments
+
     def _plan(self, release: Release) -> list[Launch]:
         app = self.settings.apps.get(release.app)
         count = len(app.services) if app else 0
+        ports = free_ports(self.config.host, count * (3 if self.sidecars else 1)) if count else []
+        pairs = None
+        if self.sidecars:
+            extra = ports[count:]
+            pairs = [(extra[2 * i], extra[2 * i + 1]) for i in range(count)]
         return plan_launches(
             self.settings,
             release,
             host=self.config.host,
-            ports=free_ports(self.config.host, count) if count else [],
+            ports=ports[:count],
             data_root=self.workdir / "data",
             python=sys.executable,
+            sidecar_ports=pairs,
         )
 
     def _stop_all(self, records: list[ServiceRecord]) -> None:
         for record in records:
             processes.stop(record.pid, record.ticks, STOP_GRACE_S)
+            if record.sidecar_pid is not None:
+                processes.stop(record.sidecar_pid, record.sidecar_ticks, STOP_GRACE_S)
 
     def _lock(self) -> AbstractContextManager[None]:
         return state_lock(self.workdir / "lock", LOCK_WAIT_S, f"environment {self.name}")

@@ -29,6 +29,9 @@ class Launch:
     url: str
     health_url: str
     data_dir: Path
+    direct_url: str = ""  # the process itself; `url` is its sidecar's when it has one
+    proxy_port: int | None = None  # the fault sidecar in front of it (chaos-enabled only)
+    control_port: int | None = None
 
 
 def start_order(services: dict[str, ServiceConfig]) -> list[str]:
@@ -94,8 +97,13 @@ def plan_launches(
     ports: list[int],
     data_root: Path,
     python: str,
+    sidecar_ports: list[tuple[int, int]] | None = None,
 ) -> list[Launch]:
-    """The processes to start for `release`, in dependency order, with every placeholder filled."""
+    """The processes to start for `release`, in dependency order, with every placeholder filled.
+
+    With `sidecar_ports` (a proxy port and a control port per service), each service is reached
+    through its fault sidecar: `{url:<service>}` and `Launch.url` are the sidecar's address.
+    """
     app = settings.apps.get(release.app)
     if app is None:
         raise ConfigError(
@@ -108,7 +116,14 @@ def plan_launches(
     if len(ports) < len(order):
         raise ValueError("one port per service is needed")
     port_of = dict(zip(order, ports, strict=False))
-    urls = {name: base_url(host, port_of[name]) for name in order}
+    direct = {name: base_url(host, port_of[name]) for name in order}
+    sidecar_of = dict(zip(order, sidecar_ports, strict=False)) if sidecar_ports else {}
+    if sidecar_ports is not None and len(sidecar_ports) < len(order):
+        raise ValueError("one pair of sidecar ports per service is needed")
+    urls = {
+        name: base_url(host, sidecar_of[name][0]) if name in sidecar_of else direct[name]
+        for name in order
+    }
     launches = []
     for name in order:
         local = app.services[name].local
@@ -135,8 +150,11 @@ def plan_launches(
                 env={k: render(v, values, urls, f"{where}.env.{k}") for k, v in local.env.items()},
                 port=port_of[name],
                 url=urls[name],
-                health_url=urls[name] + "/" + local.health.lstrip("/"),
+                health_url=direct[name] + "/" + local.health.lstrip("/"),
                 data_dir=data_root / name,
+                direct_url=direct[name],
+                proxy_port=sidecar_of[name][0] if name in sidecar_of else None,
+                control_port=sidecar_of[name][1] if name in sidecar_of else None,
             )
         )
     return launches

@@ -29,6 +29,15 @@ class ServiceRecord(BaseModel):
     health_url: str
     log: str
     started_at: datetime
+    # how to start it again (a chaos shutdown's undo): the command, its folder, its own variables
+    command: list[str] = Field(default_factory=list)
+    cwd: str | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    # the fault sidecar in front of it, in chaos-enabled environments
+    direct_url: str | None = None
+    control_url: str | None = None
+    sidecar_pid: int | None = None
+    sidecar_ticks: int | None = None
 
 
 class LocalState(BaseModel):
@@ -38,6 +47,7 @@ class LocalState(BaseModel):
     previous: Release | None = None
     services: dict[str, ServiceRecord] = Field(default_factory=dict)
     pending: list[ServiceRecord] = Field(default_factory=list)
+    chaos_token: str | None = None  # the sidecars' control token
 
 
 def load_state(path: Path) -> LocalState:

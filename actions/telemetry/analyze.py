@@ -35,7 +35,9 @@ class RunTelemetry:
         self.recorder: Recorder | None = None
         self._client: Prometheus | None = None
         if settings.telemetry.prometheus is None and env.kind == "local":
-            self.recorder = Recorder(env.urls(), interval_s=1.0)
+            # the services' own addresses where they sit behind fault sidecars (local chaos)
+            targets = getattr(env, "metrics_urls", env.urls)()
+            self.recorder = Recorder(targets, interval_s=1.0)
             self.recorder.start()
 
     def stop(self) -> None:

@@ -58,6 +58,8 @@ class PolicyWatcher:
         ]
         self.breaches: list[Breach] = []
         self.done = threading.Event()
+        self._suspended = False
+        self._quiet_until = 0.0
         self._lock = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
 
@@ -83,11 +85,25 @@ class PolicyWatcher:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
 
+    def suspend(self) -> None:
+        """Stop judging (a chaos experiment degrades the services on purpose; its own guard
+        aborts it)."""
+        with self._lock:
+            self._suspended = True
+
+    def resume(self, quiet_s: float) -> None:
+        """Judge again from scratch once `quiet_s` has passed (windows that still cover the
+        suspended time are not judged)."""
+        with self._lock:
+            self._suspended = False
+            self._quiet_until = self.clock() + quiet_s
+            self.states = [PolicyState(s.policy, service=s.service) for s in self.states]
+
     def check(self) -> list[Breach]:
         """One round over every policy and service; returns the breaches that fired now."""
         fired: list[Breach] = []
         with self._lock:
-            if self.done.is_set():
+            if self.done.is_set() or self._suspended or self.clock() < self._quiet_until:
                 return fired
             for state in self.states:
                 service = state.service or ""

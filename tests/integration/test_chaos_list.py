@@ -51,21 +51,29 @@ def test_where_chaos_is_not_allowed_the_list_says_why(tmp_path: Path) -> None:
     assert reply.text.count("refused: ") == 2
 
 
-def test_running_an_experiment_says_plainly_it_is_not_there_yet(tmp_path: Path) -> None:
-    bot = make(tmp_path)
+def test_a_run_the_guards_refuse_is_refused_at_once_with_every_reason(tmp_path: Path) -> None:
+    bot = make(
+        tmp_path,
+        environments={
+            "local": {"kind": "local", "chaos_allowed": True},
+            "prod-like": {"kind": "local", "chaos_allowed": True, "protected": True},
+        },
+    )
+    engineer = Caller(user="local:e", surface="cli")
     try:
-        reply = bot.handle("chaos run catalog-latency local", Caller(user="local:e", surface="cli"))
+        reply = bot.handle("chaos run catalog-latency prod-like", engineer)
     finally:
         bot.runner.shutdown()
-    assert isinstance(reply, Reply) and reply.kind == "unavailable"
-    assert "`chaos run` is not available yet" in reply.text
+    assert isinstance(reply, Reply) and reply.kind == "denied", reply
+    assert "environment prod-like is protected" in reply.text
+    assert "not in chaos.allowed_environments" in reply.text
 
 
-def test_a_protected_environment_in_the_chaos_allowlist_is_a_config_error(tmp_path: Path) -> None:
-    path = write_config(
-        tmp_path,
-        environments={"local": {"kind": "local", "protected": True}},
-        chaos={"allowed_environments": ["local"]},
-    )
-    with pytest.raises(ConfigError, match="'local' is protected: never a chaos target"):
-        load_settings(str(path))
+def test_an_unknown_experiment_gets_the_nearest_name(tmp_path: Path) -> None:
+    bot = make(tmp_path)
+    try:
+        reply = bot.handle("chaos run catalog-latncy local", Caller(user="local:e", surface="cli"))
+    finally:
+        bot.runner.shutdown()
+    assert isinstance(reply, Reply) and reply.kind == "error"
+    assert "Did you mean `catalog-latency`?" in reply.text
