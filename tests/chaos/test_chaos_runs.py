@@ -15,7 +15,6 @@ from actions.environments.factory import open_environment
 from bot.replies import Caller, Reply
 from bot.service import Preprod
 from storage import chaos as chaos_store
-from storage import runs
 from tests.chaos.shop_chaos import (
     deploy,
     finish,

@@ -77,3 +77,13 @@ def test_an_unknown_experiment_gets_the_nearest_name(tmp_path: Path) -> None:
         bot.runner.shutdown()
     assert isinstance(reply, Reply) and reply.kind == "error"
     assert "Did you mean `catalog-latency`?" in reply.text
+
+
+def test_a_protected_environment_in_the_chaos_allowlist_is_a_config_error(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        environments={"local": {"kind": "local", "protected": True}},
+        chaos={"allowed_environments": ["local"]},
+    )
+    with pytest.raises(ConfigError, match="'local' is protected: never a chaos target"):
+        load_settings(str(path))
