@@ -49,7 +49,7 @@ from tests.fakes.kube_errors import KubeError
 from tests.fakes.kube_events import EventRecorder
 from tests.fakes.kube_http import Backend, KubeHTTPServer, Request
 from tests.fakes.kube_kubelet import Kubelet, PodHook
-from tests.fakes.kube_objects import resource_for
+from tests.fakes.kube_objects import CHAOS_MESH, resource_for
 from tests.fakes.kube_seed import DeploymentSeed, seed_deployment, seed_object
 from tests.fakes.kube_select import label_selector
 from tests.fakes.kube_store import Obj, Store
@@ -77,7 +77,8 @@ class FakeKubernetes:
     (API writes also wake them). `history`: changes kept for watches (older: 410 Expired).
     `termination_delay`: seconds a deleted pod stays Terminating. `seed` makes generated names
     repeatable. `token=None` turns authentication off (kubectl, i.e. client-go, never sends
-    credentials to a plain-http server)."""
+    credentials to a plain-http server). `chaos_mesh` installs Chaos Mesh's custom resources
+    (`install_chaos_mesh`); without them their paths answer 404, as on a real cluster."""
 
     def __init__(
         self,
@@ -90,11 +91,14 @@ class FakeKubernetes:
         bookmark_interval: float = 1.0,
         termination_delay: float = 0.1,
         seed: int | None = None,
+        chaos_mesh: bool = False,
     ) -> None:
         self.token, self.tick = token, tick
         self.behaviours = Behaviours()
         self.store = Store(history=history, rng=random.Random(seed))
         self.api = ApiServer(self.store, auto_namespaces=auto_namespaces)
+        if chaos_mesh:
+            self.install_chaos_mesh()
         events = EventRecorder(self.store)
         self.kubelet = Kubelet(
             self.store, events, self.behaviours, termination_delay=termination_delay
@@ -214,6 +218,11 @@ class FakeKubernetes:
     def on_pod_deleted(self, callback: PodHook) -> None:
         """Call `callback(pod)` (from the controller thread) when a pod is gone."""
         self.kubelet.on_deleted.append(callback)
+
+    def install_chaos_mesh(self) -> None:
+        """Serve Chaos Mesh's NetworkChaos and HTTPChaos (chaos-mesh.org/v1alpha1), namespaced,
+        as its CRDs would (no controller acts on them: they are only stored)."""
+        self.api.crd_groups.add(CHAOS_MESH)
 
     def serve_log(self, namespace: str, pod: str, provider: Callable[[], str]) -> None:
         """Answer `pod`'s log with `provider()` (a real process's output, not the kubelet's)."""

@@ -60,6 +60,7 @@ class ApiServer:
 
     def __init__(self, store: Store, *, auto_namespaces: bool = False) -> None:
         self.store, self.auto_namespaces = store, auto_namespaces
+        self.crd_groups: set[str] = set()  # groups of custom resources installed (served)
         self._ips = itertools.count(10)
 
     def read(self, plural: str, namespace: str | None, name: str) -> Obj:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from tests.fakes.kube_objects import RESOURCES, Resource
 from tests.fakes.kube_select import selector_string
 from tests.fakes.kube_store import Obj
@@ -20,12 +22,14 @@ VERSION = {
 _VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
 
-def discovery(path: str, address: str) -> Obj | None:
-    """The discovery document at `path`, or None if it is not a discovery path."""
+def discovery(path: str, address: str, crd_groups: Collection[str] = ()) -> Obj | None:
+    """The discovery document at `path`, or None if it is not a discovery path (custom
+    resources only once their group is in `crd_groups`)."""
     if path == "/api":
         cidrs = [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}]
         return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": cidrs}
-    groups = sorted({(r.group, r.version) for r in RESOURCES.values() if r.group})
+    served = [r for r in RESOURCES.values() if r.served(crd_groups)]
+    groups = sorted({(r.group, r.version) for r in served if r.group})
     if path == "/apis":
         return {
             "kind": "APIGroupList",
@@ -41,7 +45,7 @@ def discovery(path: str, address: str) -> Obj | None:
         }
     for group, version in [("", "v1"), *groups]:
         if path == (f"/apis/{group}/{version}" if group else "/api/v1"):
-            return _resource_list(group, version)
+            return _resource_list(group, version, served)
     return None
 
 
@@ -61,9 +65,9 @@ def scale_of(obj: Obj) -> Obj:
     }
 
 
-def _resource_list(group: str, version: str) -> Obj:
+def _resource_list(group: str, version: str, served: list[Resource]) -> Obj:
     resources: list[Obj] = []
-    for r in RESOURCES.values():
+    for r in served:
         if (r.group, r.version) == (group, version):
             resources += _entries(r)
     return {

@@ -12,7 +12,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -81,10 +81,12 @@ class KubeHTTPServer(ThreadingHTTPServer):
             self.connections_lock.wait_for(lambda: not self.connections, timeout)
 
 
-def _route(path: str) -> tuple[Resource, str | None, str | None, str | None]:
+def _route(
+    path: str, crd_groups: Collection[str]
+) -> tuple[Resource, str | None, str | None, str | None]:
     m = _ROUTE.match(path)
     r = RESOURCES.get(m["plural"]) if m else None
-    if m is None or r is None:
+    if m is None or r is None or not r.served(crd_groups):
         raise _NO_SUCH_PATH
     group, version = ("", "v1") if m["core"] else (m["group"], m["version"])
     if (r.group, r.version) != (group, version) or (m["ns"] and not r.namespaced):
@@ -133,10 +135,11 @@ class KubeHandler(BaseHTTPRequestHandler):
             if backend.token and self.headers.get("Authorization") != f"Bearer {backend.token}":
                 raise unauthorized()
             address = f"127.0.0.1:{self.server.server_port}"
-            if (document := discovery(path, address)) is not None:
+            crd_groups = backend.api.crd_groups
+            if (document := discovery(path, address, crd_groups)) is not None:
                 return self._json(200, document)
             body = json.loads(raw) if raw.strip() else None
-            self._resource(*_route(path), query, body)
+            self._resource(*_route(path, crd_groups), query, body)
         except json.JSONDecodeError as e:
             self._json(400, bad_request(f"invalid JSON in request body: {e}").status())
         except KubeError as e:
@@ -192,7 +195,7 @@ class KubeHandler(BaseHTTPRequestHandler):
             for item in items:
                 api.delete(r.plural, ns, item["metadata"]["name"], _delete_options(query, body))
             self.server.backend.on_write()
-        for item in items:  # items of a typed list carry no kind/apiVersion
+        for item in items if not r.crd else ():  # a typed list's items carry no kind
             item.pop("kind", None)
             item.pop("apiVersion", None)
         meta = {"resourceVersion": rv}

@@ -7,6 +7,7 @@ import copy
 import json
 import random
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
 MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
 TEMPLATE_HASH = "pod-template-hash"
 NODE = "fake-node"
+CHAOS_MESH = "chaos-mesh.org"  # the group of Chaos Mesh's custom resources
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,11 @@ class Resource:
     status_subresource: bool = False
     generation: bool = False
     short_names: tuple[str, ...] = ()
+    crd: bool = False  # a custom resource: served only once its group is installed
+
+    def served(self, crd_groups: Collection[str]) -> bool:
+        """Whether the API serves this resource, given the installed custom resource groups."""
+        return not self.crd or self.group in crd_groups
 
     @property
     def api_version(self) -> str:
@@ -78,6 +85,11 @@ RESOURCES: dict[str, Resource] = {
             "v2",
             status_subresource=True,
             short_names=("hpa",),
+        ),
+        # Chaos Mesh's experiments (FakeKubernetes.install_chaos_mesh); no status subresource
+        *(
+            Resource(plural, kind, CHAOS_MESH, "v1alpha1", generation=True, crd=True)
+            for plural, kind in (("networkchaos", "NetworkChaos"), ("httpchaos", "HTTPChaos"))
         ),
     )
 }

@@ -7,6 +7,7 @@ method, and a `protected` environment is read-only (status, URLs, logs and event
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from actions.config import Settings
 from actions.environments.base import (
@@ -29,6 +30,9 @@ from actions.environments.kubernetes.rollout import WINDOW_S
 from actions.environments.kubernetes.status import event_record, read_status
 from actions.environments.kubernetes.targets import Target, app_targets, running_release
 from actions.errors import ConfigError, EnvironmentFailure, PermissionDenied
+
+if TYPE_CHECKING:
+    from actions.environments.kubernetes.chaos import KubernetesInjector
 
 
 class KubernetesEnvironment:
@@ -171,6 +175,12 @@ class KubernetesEnvironment:
         """Distributed load as Jobs in this environment's namespace (a change: guarded)."""
         self._guard(mutating=True)
         return ClusterLoad(self._connect())
+
+    def chaos_injector(self) -> KubernetesInjector:
+        """Fault injection into this environment's namespace; each change is guarded."""
+        from actions.environments.kubernetes.chaos import KubernetesInjector  # imports this module
+
+        return KubernetesInjector(self)
 
     def close(self) -> None:
         if self._api is not None:
