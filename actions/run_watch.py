@@ -84,8 +84,15 @@ class RunWatch:
     @contextmanager
     def suspended(self, step: str) -> Iterator[None]:
         """Rollback policies do not judge a chaos step: it degrades the services on purpose,
-        and its own guard aborts it when the harm goes past its thresholds."""
-        if step != "chaos" or self.guard is None:
+        and its own guard aborts it when the harm goes past its thresholds. The run's figures
+        (`analyze`) end where it begins."""
+        if step != "chaos":
+            yield
+            return
+        if self.telemetry is not None:
+            # the run's own figures end where the faults begin: they are not the release's
+            self.telemetry.freeze()
+        if self.guard is None:
             yield
             return
         self.guard.suspend()

@@ -119,7 +119,7 @@ def _decide(settings: Settings, store: Store, command: Command, role: str, user:
     needed = settings.chaos.approval_role
     if permissions.RANK.get(role, -1) < permissions.RANK[needed]:
         raise PermissionDenied(
-            f"only a {needed} may {action} a destructive chaos experiment (you are {role})"
+            f"only the {needed} role may {action} a destructive chaos experiment (you are {role})"
         )
     run = runs.get_run(store, run_id)
     job = jobs.get_job(store, run_id)

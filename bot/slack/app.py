@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.slack.approval_blocks import APPROVE_ACTION, REJECT_ACTION
 from bot.slack.dedupe import DeliveryDedupe
 from bot.slack.failures import Failures
 from bot.slack.listeners import Listeners
@@ -45,6 +46,8 @@ def build_app(
     app.command(SLASH_COMMAND)(listeners.command)
     app.event("app_mention")(listeners.mention)
     app.action(CANCEL_ACTION)(listeners.cancel)
+    app.action(APPROVE_ACTION)(listeners.approve)
+    app.action(REJECT_ACTION)(listeners.reject)
     app.error(failures.bolt_error)
     return app
 

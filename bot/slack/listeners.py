@@ -100,6 +100,21 @@ class Listeners:
         self._hand_off(self._run_cancel, body, "button")
 
     def _run_cancel(self, body: Body) -> None:
+        self._button(body, "cancel {run}", "cancel")
+
+    # Approve / Reject buttons of a destructive chaos experiment ----------------------------
+
+    def approve(self, ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        self._hand_off(lambda b: self._button(b, "chaos approve {run}", "chaos"), body, "button")
+
+    def reject(self, ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        command = "chaos reject {run} --reason 'rejected in Slack'"
+        self._hand_off(lambda b: self._button(b, command, "chaos"), body, "button")
+
+    def _button(self, body: Body, command: str, verb: str) -> None:
+        """A button naming a run: its command, as the member who pressed it (roles apply)."""
         action = (body.get("actions") or [{}])[0]
         run_id = commands.run_id_of(action.get("value"))
         who = body.get("user") or {}
@@ -109,8 +124,9 @@ class Listeners:
             outcome: Reply | Started = Reply("this button does not name a run", kind="error")
         else:
             name = str(who.get("username") or who.get("name") or user)
-            outcome = self.bot.handle(f"cancel {run_id}", self._member(user, name, channel))
-        self._count("cancel", outcome, "button")
+            caller = self._member(user, name, channel)
+            outcome = self.bot.handle(command.format(run=run_id), caller)
+        self._count(verb, outcome, "button")
         if isinstance(outcome, Reply) and body.get("response_url"):
             self._respond(str(body["response_url"]), outcome)
 

@@ -20,6 +20,7 @@ from typing import Any
 from actions.context import Event
 from bot.replies import Reply
 from bot.slack import blocks, run_blocks
+from bot.slack.approval_blocks import approval_message
 from bot.slack.throttle import Throttle
 from bot.slack.web import SlackWeb
 from storage import jobs, runs
@@ -104,6 +105,8 @@ class ThreadReporter:
             self._open(run_id)
         elif event.kind == "run_finished":
             self._finish(run_id, event)
+        elif event.kind == "approval_needed":
+            self._reply(run_id, approval_message(run_id, event.message, event.data))
         elif event.kind in _REFRESHING:
             if event.kind == "step_finished":
                 self._step_finished(run_id, event)

@@ -163,7 +163,7 @@ def test_a_shutdown_waits_for_an_approval_and_the_catalog_comes_back(bot: Prepro
 
     denied = bot.handle(f"chaos approve {run_id}", SECOND_ENGINEER)
     assert isinstance(denied, Reply) and denied.kind == "denied"
-    assert "only a release-manager may approve" in denied.text
+    assert "only the release-manager role may approve" in denied.text
     approved = bot.handle(f"chaos approve {run_id}", MANAGER)
     assert isinstance(approved, Reply) and approved.kind != "error", approved.text
 

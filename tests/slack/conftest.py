@@ -245,7 +245,14 @@ class SlackBot:
         body = self.command_body(text, **kw)
         return self.post(body, {**signed_headers(body), **headers})
 
-    def click_body(self, run_id: int | str, *, user: str, status_ts: str = "1.000001") -> bytes:
+    def click_body(
+        self,
+        run_id: int | str,
+        *,
+        user: str,
+        status_ts: str = "1.000001",
+        action_id: str = "preprod_cancel",
+    ) -> bytes:
         n = next(self._ids)
         payload = {
             "type": "block_actions",
@@ -265,7 +272,7 @@ class SlackBot:
             "response_url": self.fake.response_url(f"click-{n}"),
             "actions": [
                 {
-                    "action_id": "preprod_cancel",
+                    "action_id": action_id,
                     "block_id": f"preprod_run_{run_id}",
                     "value": str(run_id),
                     "type": "button",
@@ -276,7 +283,17 @@ class SlackBot:
         return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
 
     def click_cancel(self, run_id: int | str, *, user: str, status_ts: str = "1.000001"):
-        body = self.click_body(run_id, user=user, status_ts=status_ts)
+        return self.click(run_id, user=user, status_ts=status_ts)
+
+    def click(
+        self,
+        run_id: int | str,
+        *,
+        user: str,
+        status_ts: str = "1.000001",
+        action_id: str = "preprod_cancel",
+    ) -> httpx.Response:
+        body = self.click_body(run_id, user=user, status_ts=status_ts, action_id=action_id)
         return self.post(body, signed_headers(body))
 
     def event_body(
