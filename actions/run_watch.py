@@ -1,5 +1,5 @@
 """What watches a run while a release is under test: its telemetry (for `analyze` and the
-regression judge), its rollback policies, and live early warnings during deploy and chaos steps."""
+regression judge), its rollback policies, and live early warnings during deploy steps."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from storage import runs
 if TYPE_CHECKING:
     from actions.plan import RunRequest
 
-LIVE_STEPS = ("deploy", "chaos")  # the load step watches Locust's own live figures
+# The load step watches Locust's own live figures; a chaos step its own probes and guard (a
+# generic warning there would only say that the fault works).
+LIVE_STEPS = ("deploy",)
 UNDER_TEST = {"seed", "e2e", "load", "scan", "chaos", "analyze"}  # steps a policy watches over
 
 
@@ -52,7 +54,7 @@ class RunWatch:
             self.guard.start()
 
     def live(self, step: str) -> AbstractContextManager[object]:
-        """Early warnings from the services' telemetry while `step` runs (deploy and chaos).
+        """Early warnings from the services' telemetry while `step` runs (deploy).
 
         A deploy is watched only with Prometheus: the built-in recorder scrapes a release's
         services, which only exist once the deploy is done.

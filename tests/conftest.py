@@ -33,8 +33,14 @@ def repo_root() -> Path:
     return ROOT
 
 
-def example_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
-    """The shipped preprod.yaml as data, with storage moved into tmp_path."""
+def example_config(
+    tmp_path: Path, *, chaos_in_ready: bool = False, **overrides: Any
+) -> dict[str, Any]:
+    """The shipped preprod.yaml as data, with storage moved into tmp_path.
+
+    `ready` runs no chaos experiment unless `chaos_in_ready` (each adds about 20 s; the tests of
+    the whole shipped plan ask for it).
+    """
     data = yaml.safe_load((ROOT / "preprod.yaml").read_text())
     data["storage"] = {
         "path": str(tmp_path / "preprod.db"),
@@ -54,6 +60,8 @@ def example_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
             if set(p.get("environments", [])) <= set(data["environments"])
         ]
     chaos = data.get("chaos") or {}
+    if "chaos" not in overrides and not chaos_in_ready:
+        chaos["ready"] = []
     if "chaos" not in overrides and chaos.get("allowed_environments"):
         chaos["allowed_environments"] = [
             e for e in chaos["allowed_environments"] if e in data["environments"]
@@ -61,10 +69,11 @@ def example_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def write_config(tmp_path: Path, **overrides: Any) -> Path:
+def write_config(tmp_path: Path, *, chaos_in_ready: bool = False, **overrides: Any) -> Path:
     """The example config, usable from any folder, written to tmp_path/preprod.yaml."""
     path = tmp_path / "preprod.yaml"
-    path.write_text(yaml.safe_dump(example_config(tmp_path, **overrides)))
+    data = example_config(tmp_path, chaos_in_ready=chaos_in_ready, **overrides)
+    path.write_text(yaml.safe_dump(data))
     return path
 
 

@@ -1,4 +1,4 @@
-"""Early warnings from the services' own telemetry while a step runs (deploy, chaos).
+"""Early warnings from the services' own telemetry while a step runs (the run uses it for deploy).
 
 Every interval a daemon thread reads each watched figure of each service over the last few
 seconds (the built-in recorder, or Prometheus SLIs) and feeds one `early_warning.Watch` per

@@ -191,3 +191,34 @@ def test_a_rejected_experiment_never_starts(bot: Preprod) -> None:
     assert result["status"] == "skipped"
     assert "rejected by rita: release day" in result["summary"]
     assert chaos_store.active_experiment(bot.store, "local") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "fault", "effect"),
+    [
+        ("reset", {"type": "reset", "service": "catalog", "rate": 1.0}, "errors"),
+        ("blackhole", {"type": "blackhole", "service": "catalog", "instances": "all"}, "errors"),
+        ("bandwidth", {"type": "bandwidth", "service": "storefront", "rate": "16kbps"}, "slow"),
+    ],
+)
+def test_each_network_fault_reaches_the_storefronts_users(
+    bot: Preprod, name: str, fault: dict[str, object], effect: str
+) -> None:
+    write_experiment(folder(bot), f"net-{name}", [{**fault, "duration": "4s"}])
+    run_id = start(bot, f"chaos run net-{name} local")
+    if fault["type"] == "blackhole":  # destructive: approved in the thread first
+        approved = bot.handle(f"chaos approve {run_id}", MANAGER)
+        assert isinstance(approved, Reply) and approved.kind != "error", approved.text
+    result = finish(bot, run_id)
+
+    before_ms = measurement(result, "traffic_p95_ms", phase="before")
+    during_ms = measurement(result, "traffic_p95_ms", phase="during")
+    during_errors = measurement(result, "traffic_error_rate_pct", phase="during")
+    assert measurement(result, "traffic_error_rate_pct", phase="after") == 0
+    if effect == "errors":
+        assert during_errors is not None and during_errors >= 90, result["summary"]
+    else:  # 16 kbit/s is 2000 bytes a second: a product list of some kB takes a second or more
+        assert before_ms is not None and during_ms is not None
+        assert during_ms - before_ms >= 500, (before_ms, during_ms)
+    assert sidecar_faults(bot, str(fault["service"])) == {}
+    assert storefront_ms(bot) < 150

@@ -68,7 +68,7 @@ def test_the_config_is_found_through_preprod_config(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_ready_on_the_good_release_is_go_and_the_candidate_is_no_go(tmp_path: Path) -> None:
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, chaos_in_ready=True)  # the whole shipped plan
     # Long enough for live progress every 3 s, so early warnings can fire during the load.
     config.write_text(config.read_text().replace("duration: 4s", "duration: 8s"))
     good = preprod(
@@ -78,6 +78,7 @@ def test_ready_on_the_good_release_is_go_and_the_candidate_is_no_go(tmp_path: Pa
     assert "▶ deploy" in good.stdout and "load: " in good.stdout
     assert "verdict: GO" in good.stdout
     assert "analyze pass: catalog, storefront from the services' own /metrics" in good.stdout
+    assert "chaos pass: catalog answers 300 ms late: hypothesis held" in good.stdout
     assert "**Verdict: ✅ GO**" in (tmp_path / "good.md").read_text()
 
     bad = preprod(
