@@ -132,6 +132,14 @@ def finish_experiment(store: Store, experiment_id: int, status: FinalStatus) -> 
         )
 
 
+def leave_for_recovery(store: Store, experiment_id: int) -> None:
+    """Some undo failed: the experiment frees its environment and waits for start-up recovery."""
+    with store.transaction() as db:
+        db.execute(
+            "UPDATE chaos_experiments SET status = 'interrupted' WHERE id = ?", [experiment_id]
+        )
+
+
 def request_stop(store: Store, environment: str) -> bool:
     """Ask the experiment running on `environment` to stop; False if none is running."""
     with store.transaction() as db:

@@ -165,11 +165,12 @@ def judge(
     budget: Budget | None = None,
     recovery_s: float = 60.0,
     service: str | None = None,
+    not_undone: Sequence[str] = (),
 ) -> Judgement:
     """The step's status, summary, findings and measurements from what the runner recorded.
 
     `ending`: how the method ended (`not_started`: the steady state did not hold before any
-    fault); `reasons`: why it was aborted or stopped.
+    fault); `reasons`: why it was aborted or stopped; `not_undone`: rollbacks that failed.
     """
     phases = [phase_verdict(checks, p) for p in PHASES]
     before, during, after = phases
@@ -235,6 +236,16 @@ def judge(
                 severity=Severity.CRITICAL,
                 title=f"{title}: did not recover within {recovery_s:g}s of the rollbacks",
                 evidence="; ".join(after.broken[:5]) or "no check held after the rollbacks",
+                service=service,
+            )
+        )
+    if not_undone:
+        status = Status.FAIL
+        findings.append(
+            Finding(
+                severity=Severity.CRITICAL,
+                title=f"{title}: rollback incomplete, retried at the next start of preprod",
+                evidence="; ".join(not_undone),
                 service=service,
             )
         )

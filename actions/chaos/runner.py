@@ -95,18 +95,24 @@ class ChaosRunner:
             chaos_store.record_applied(self.ctx.store, self.exp_id, step)
         traffic = self._traffic()
         origin = time.time()
-        status = "done"
+        status, left = "done", ["the rollbacks did not run"]
         try:
             status = self._method()
         finally:
-            self._rollback()
-            self._recover()
-            if traffic is not None:
-                traffic.stop()
-            self.prober.close()
-            final = status if status in ("done", "aborted", "stopped") else "done"
-            chaos_store.finish_experiment(self.ctx.store, self.exp_id, final)  # type: ignore[arg-type]
-        return self._result(started, origin, traffic)
+            try:
+                left = self._rollback()
+                self._recover()
+            finally:
+                if traffic is not None:
+                    traffic.stop()
+                self.prober.close()
+                if left:
+                    # kept for the start-up recovery; the environment is free meanwhile
+                    chaos_store.leave_for_recovery(self.ctx.store, self.exp_id)
+                else:
+                    final = status if status in ("done", "aborted", "stopped") else "done"
+                    chaos_store.finish_experiment(self.ctx.store, self.exp_id, final)  # type: ignore[arg-type]
+        return self._result(started, origin, traffic, left)
 
     # -- phases ------------------------------------------------------------------------
 
@@ -170,8 +176,11 @@ class ChaosRunner:
             self._stop_if_asked()
             self.ctx.cancel_event.wait(min(TICK_S, left))
 
-    def _rollback(self) -> None:
-        """Every undo still on record, latest first: also what a stop or a failure left."""
+    def _rollback(self) -> list[str]:
+        """Every undo still on record, latest first: also what a stop or a failure left.
+
+        Returns what could not be undone (each tried again at the next start of preprod)."""
+        left = []
         for pending in chaos_store.pending_rollbacks(self.ctx.store):
             if pending["id"] != self.exp_id:
                 continue
@@ -179,12 +188,15 @@ class ChaosRunner:
                 try:
                     done = run_undo(self.injector, item["step"], self.urls)
                 except Exception as exc:  # one failed undo must not keep the others from running
-                    self.ctx.warn(f"rollback {item['step']['description']} failed: {exc}")
+                    failed = f"{item['step']['description']}: {exc}"
+                    self.ctx.warn(f"rollback {failed} (tried again at the next start of preprod)")
+                    left.append(failed)
                     continue
                 chaos_store.mark_rolled_back(self.ctx.store, self.exp_id, item["position"])
                 self._event("rollback", done)
         if self.state.removed_at is None and self.state.injected_at is not None:
             self.state.removed_at = time.time()
+        return left
 
     def _recover(self) -> None:
         """After the rollbacks: tick until the steady state holds again, then check it once."""
@@ -244,7 +256,9 @@ class ChaosRunner:
         self.state.timeline.append({"at": time.time(), "kind": kind, "message": message})
         self.ctx.progress(f"chaos {self.name}: {message}")
 
-    def _result(self, started: Any, origin: float, traffic: TrafficGenerator | None) -> Result:
+    def _result(
+        self, started: Any, origin: float, traffic: TrafficGenerator | None, left: list[str]
+    ) -> Result:
         st = self.state
         marks = Marks(st.injected_at, st.removed_at, time.time())
         budget = None
@@ -265,6 +279,7 @@ class ChaosRunner:
             budget=budget,
             recovery_s=self.exp.steady_state.recovery,
             service=service,
+            not_undone=left,
         )
         artifacts = []
         if traffic is not None:

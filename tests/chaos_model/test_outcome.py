@@ -130,3 +130,13 @@ def test_a_burned_error_budget_is_a_finding_that_warns() -> None:
     verdict = judge("x", held, MARKS, ending="done", budget=budget)
     assert verdict.status == Status.WARN
     assert "burned 1000% of its error budget" in verdict.findings[0].title
+
+
+def test_a_rollback_that_failed_fails_the_experiment_whatever_else_held() -> None:
+    held = checks(
+        [(4, "before", True), (6, "during", True), (16, "recovery", True), (20, "after", True)]
+    )
+    verdict = judge("x", held, MARKS, ending="done", not_undone=["restore catalog: no answer"])
+    assert verdict.status == Status.FAIL
+    assert verdict.findings[-1].severity == "critical"
+    assert verdict.findings[-1].evidence == "restore catalog: no answer"

@@ -17,14 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from actions.environments.factory import open_environment
 from bot.settings import load_settings
 from storage import chaos as chaos_store
 from storage import jobs, runs
 from storage.store import Store
-from tests.chaos.shop_chaos import STEADY, TRAFFIC
+from tests.chaos.shop_chaos import write_experiment
 from tests.conftest import ROOT, write_config
 
 pytestmark = pytest.mark.slow
@@ -40,18 +39,6 @@ def _preprod(config: Path, *args: str) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,
     )
-
-
-def _experiment(folder: Path, name: str, method: list[dict[str, Any]]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    body = {
-        "title": name,
-        "steady_state": STEADY,
-        "traffic": TRAFFIC,
-        "method": method,
-        "blast_radius": {"instances": 1.0, "services": 1},
-    }
-    (folder / f"{name}.yaml").write_text(yaml.safe_dump(body))
 
 
 def _storefront_ms(url: str) -> float:
@@ -92,12 +79,12 @@ def _kill_mid_experiment(config: Path, store: Store, name: str) -> int:
 
 def test_rollbacks_left_by_a_killed_bot_run_at_its_restart(tmp_path: Path) -> None:
     chaos_dir = tmp_path / "chaos"
-    _experiment(
+    write_experiment(
         chaos_dir,
         "slow",
         [{"type": "latency", "service": "catalog", "delay": "400ms", "duration": "2m"}],
     )
-    _experiment(
+    write_experiment(
         chaos_dir,
         "down",
         [{"type": "shutdown", "service": "catalog", "duration": "2m"}],

@@ -11,6 +11,18 @@ from storage import approvals, jobs
 from tests.slack.conftest import ADMIN, CHANNEL, ENGINEER, VIEWER, wait_for_run
 
 APPROVE, REJECT = "preprod_chaos_approve", "preprod_chaos_reject"
+CHAOS = {
+    "allowed_environments": ["local"],
+    "experiments_dir": "examples/shop/chaos",
+    "max_blast_radius": 1.0,
+    "approval_role": "admin",
+}
+CHAOS = {
+    "allowed_environments": ["local"],
+    "experiments_dir": "examples/shop/chaos",
+    "max_blast_radius": 1.0,
+    "approval_role": "admin",
+}
 
 
 def waits_for_approval(request: RunRequest, ctx: RunContext) -> RunOutcome:
@@ -32,15 +44,7 @@ def _started(harness) -> tuple[int, dict]:
 
 
 def test_only_the_approval_role_can_approve_and_the_decision_is_recorded(slack_bot) -> None:
-    harness = slack_bot(
-        waits_for_approval,
-        chaos={
-            "allowed_environments": ["local"],
-            "experiments_dir": "examples/shop/chaos",
-            "max_blast_radius": 1.0,
-            "approval_role": "admin",
-        },
-    )
+    harness = slack_bot(waits_for_approval, chaos=CHAOS)
     run_id, asked = _started(harness)
     blocks = asked.get("blocks")
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
@@ -69,15 +73,7 @@ def test_only_the_approval_role_can_approve_and_the_decision_is_recorded(slack_b
 
 
 def test_a_rejection_stops_the_experiment_before_it_starts(slack_bot) -> None:
-    harness = slack_bot(
-        waits_for_approval,
-        chaos={
-            "allowed_environments": ["local"],
-            "experiments_dir": "examples/shop/chaos",
-            "max_blast_radius": 1.0,
-            "approval_role": "admin",
-        },
-    )
+    harness = slack_bot(waits_for_approval, chaos=CHAOS)
     run_id, _ = _started(harness)
     harness.click(run_id, user=ADMIN, action_id=REJECT)
     assert harness.wait_run(run_id)["status"] in ("failed", "error", "done")

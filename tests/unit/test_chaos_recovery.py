@@ -115,3 +115,12 @@ def test_an_experiment_another_live_process_runs_is_left_alone(tmp_path: Path) -
     injector = RecordingInjector()
     assert recover(store, lambda env: (injector, {})) == []
     assert injector.undone == [] and len(chaos.pending_rollbacks(store)) == 1
+
+
+def test_an_experiment_left_for_recovery_frees_its_environment(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    exp = _crashed(store, os.getpid())
+    chaos.leave_for_recovery(store, exp)
+    assert chaos.active_experiment(store, "staging") is None  # another may start
+    [pending] = chaos.pending_rollbacks(store)
+    assert pending["id"] == exp and pending["status"] == "interrupted"
