@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -300,6 +301,7 @@ def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Res
     )
     if chart is not None:
         artifacts.append(chart)
+    artifacts += _step_charts(results, out_dir)
     markdown = render_markdown(run, results, gate, ctx.settings.gate, charts=artifacts)
     path = out_dir / "readiness.md"
     path.write_text(markdown, encoding="utf-8")
@@ -313,3 +315,17 @@ def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Res
         data={"gate": gate.model_dump(), "verdict": gate.verdict},
         started_at=started,
     )
+
+
+def _step_charts(results: list[Result], out_dir: Path) -> list[Artifact]:
+    """Charts the steps drew themselves (a chaos experiment's), copied beside the report."""
+    copied = []
+    for result in results:
+        for artifact in result.artifacts:
+            source = Path(artifact.path)
+            if artifact.kind != "chart" or not source.is_file():
+                continue
+            target = out_dir / f"{result.step}-{source.name}"
+            shutil.copyfile(source, target)
+            copied.append(Artifact(name=target.name, path=str(target), kind="chart"))
+    return copied

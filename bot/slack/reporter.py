@@ -204,9 +204,10 @@ class ThreadReporter:
             status = str(event.data.get("status") or run.get("status") or "done")
             if status == "done" and run.get("verdict"):
                 self._reply(run_id, run_blocks.verdict_message(run, self._gate(run_id)))
-                self._upload(run, thread)
             else:
                 self._reply(run_id, run_blocks.ended_message(run, status, event.message))
+            if status == "done":
+                self._upload(run, thread)
         self._forget(run_id)
 
     def _forget(self, run_id: int) -> None:
@@ -226,23 +227,24 @@ class ThreadReporter:
 
     def _upload(self, run: dict[str, Any], thread: _Thread) -> None:
         path = run.get("report_path")
-        if not path or not Path(path).is_file():
-            return
-        release = "-".join(x for x in (run.get("app"), run.get("version")) if x)
-        name = f"preprod-run-{run['id']}{'-' + release if release else ''}-readiness.md"
-        title = f"Readiness report, run #{run['id']}" + (f" ({release})" if release else "")
-        self.web.upload(thread.channel, thread.thread_ts, path, name, title)
+        if path and Path(path).is_file():
+            release = "-".join(x for x in (run.get("app"), run.get("version")) if x)
+            name = f"preprod-run-{run['id']}{'-' + release if release else ''}-readiness.md"
+            title = f"Readiness report, run #{run['id']}" + (f" ({release})" if release else "")
+            self.web.upload(thread.channel, thread.thread_ts, path, name, title)
         for chart in self._charts(int(run["id"])):
             chart_name = f"preprod-run-{run['id']}-{Path(chart).name}"
-            self.web.upload(thread.channel, thread.thread_ts, chart, chart_name, "Load chart")
+            title = "Load chart" if Path(chart).name == "load.png" else f"Chart {Path(chart).stem}"
+            self.web.upload(thread.channel, thread.thread_ts, chart, chart_name, title)
 
     def _charts(self, run_id: int) -> list[str]:
-        """The PNG charts the report step made (already in the report; shown in the thread too)."""
-        for result in runs.results_of(self.store, run_id):
-            if result.get("step") == "report":
-                return [
-                    a["path"]
-                    for a in result.get("artifacts") or []
-                    if a.get("kind") == "chart" and Path(a["path"]).is_file()
-                ]
-        return []
+        """The PNG charts of the run: the report's (already in it; shown in the thread too), or,
+        for a run without a report (e.g. `chaos run`), the steps' own."""
+        results = runs.results_of(self.store, run_id)
+        report = [r for r in results if r.get("step") == "report"]
+        return [
+            a["path"]
+            for result in (report or results)
+            for a in result.get("artifacts") or []
+            if a.get("kind") == "chart" and Path(a["path"]).is_file()
+        ]

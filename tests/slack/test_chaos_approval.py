@@ -4,10 +4,13 @@ buttons only the configured role may press, the decision recorded and said in th
 from __future__ import annotations
 
 from actions.chaos import approval
+from actions.chaos.outcome import Marks
+from actions.chaos.report import chart
+from actions.chaos.traffic import Observation
 from actions.context import RunContext
 from actions.plan import RunOutcome, RunRequest
-from actions.result import Result, Status
-from storage import approvals, jobs
+from actions.result import Artifact, Result, Status
+from storage import approvals, jobs, runs
 from tests.slack.conftest import ADMIN, CHANNEL, ENGINEER, VIEWER, wait_for_run
 
 APPROVE, REJECT = "preprod_chaos_approve", "preprod_chaos_reject"
@@ -26,12 +29,27 @@ CHAOS = {
 
 
 def waits_for_approval(request: RunRequest, ctx: RunContext) -> RunOutcome:
-    """The runner's own wait for an approval (the experiment itself is tested elsewhere)."""
+    """The runner's own wait for an approval (the experiment itself is tested elsewhere), then a
+    result with the experiment's chart, as a stored step result."""
     assert request.plan == ["chaos"] and request.experiment == "catalog-down"
     who = approval.wait(ctx, request.experiment, request.environment, "admin")
-    return RunOutcome(
-        results=[Result(step="chaos", status=Status.PASS, summary=f"ran, approved by {who}")]
+    path = ctx.step_dir("chaos") / "catalog-down.png"
+    chart(
+        "catalog is down",
+        [Observation(1000.0 + i / 10, 20.0, 200, False) for i in range(50)],
+        1000.0,
+        Marks(1001.0, 1003.0, 1005.0),
+        path,
     )
+    result = Result(
+        step="chaos",
+        status=Status.PASS,
+        summary=f"ran, approved by {who}",
+        artifacts=[Artifact(name=path.name, path=str(path), kind="chart")],
+    )
+    runs.start_step(ctx.store, int(ctx.run_id), 0, "chaos")
+    runs.save_result(ctx.store, int(ctx.run_id), 0, result)
+    return RunOutcome(results=[result])
 
 
 def _started(harness) -> tuple[int, dict]:
@@ -70,6 +88,9 @@ def test_only_the_approval_role_can_approve_and_the_decision_is_recorded(slack_b
         lambda c: c.method == "chat.postMessage" and "approved by" in c.text
     )
     assert said and said[0].get("channel") == CHANNEL
+    harness.fake.wait_for("files.completeUploadExternal", timeout=10)
+    [uploaded] = harness.fake.calls("upload")
+    assert uploaded.body.startswith(b"\x89PNG"), "the experiment's chart is in the thread"
 
 
 def test_a_rejection_stops_the_experiment_before_it_starts(slack_bot) -> None:
