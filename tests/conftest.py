@@ -60,6 +60,8 @@ def example_config(
             if set(p.get("environments", [])) <= set(data["environments"])
         ]
     chaos = data.get("chaos") or {}
+    if chaos.get("experiments_dir"):
+        chaos["experiments_dir"] = str(ROOT / chaos["experiments_dir"])
     if "chaos" not in overrides and not chaos_in_ready:
         chaos["ready"] = []
     if "chaos" not in overrides and chaos.get("allowed_environments"):

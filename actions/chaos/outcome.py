@@ -270,7 +270,7 @@ def judge(
 
 
 def impact(observations: Sequence[Observation], marks: Marks, origin: float) -> list[Measurement]:
-    """What users saw before, during and after the faults: p95 latency and error rate."""
+    """What users saw before, during and after the faults: p50 and p95 latency, error rate."""
     injected = marks.injected_at
     removed = marks.removed_at or marks.ended_at
     if injected is None or removed is None:
@@ -287,13 +287,12 @@ def impact(observations: Sequence[Observation], marks: Marks, origin: float) -> 
         if not window:
             continue
         answered = sorted(o.latency_ms for o in window if o.status is not None)
-        p95 = _quantile(answered, 0.95)
-        if p95 is not None:
-            found.append(
-                Measurement(
-                    name="traffic_p95_ms", value=round(p95, 1), unit="ms", tags={"phase": phase}
+        for name, q in (("traffic_p50_ms", 0.5), ("traffic_p95_ms", 0.95)):
+            value = _quantile(answered, q)
+            if value is not None:
+                found.append(
+                    Measurement(name=name, value=round(value, 1), unit="ms", tags={"phase": phase})
                 )
-            )
         errors = 100.0 * sum(o.failed for o in window) / len(window)
         found.append(
             Measurement(

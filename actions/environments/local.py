@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 from contextlib import AbstractContextManager
@@ -22,16 +21,14 @@ from actions.environments.base import (
 from actions.environments.local_plan import Launch, plan_launches
 from actions.environments.local_state import LocalState, ServiceRecord, load_state, save_state
 from actions.environments.local_state import locked as state_lock
-from actions.environments.ports import base_url, free_ports
+from actions.environments.ports import free_ports
+from actions.environments.sidecars import start_sidecar
 from actions.errors import ConfigError, EnvironmentFailure, NoPreviousRelease
 
 LOG_TAIL = 20
 LOCK_WAIT_S = 120.0
 PROBE_TIMEOUT_S = 2.0
 STOP_GRACE_S = 5.0
-# The bot's own settings and secrets are not passed on to the services it runs.
-PRIVATE_PREFIXES = ("PREPROD_", "SLACK_")
-SIDECAR_TOKEN_ENV = "PREPROD_CHAOS_TOKEN"  # the sidecar's control token (actions.chaos.sidecar)
 
 
 class LocalEnvironment:
@@ -160,10 +157,9 @@ class LocalEnvironment:
         log = (
             self.workdir / "logs" / f"{launch.service}-{launch.version}-{stamp:%Y%m%dT%H%M%S%f}.log"
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(PRIVATE_PREFIXES)}
         try:
             pid = processes.spawn(
-                launch.command, cwd=launch.cwd, env={**env, **launch.env}, log_path=log
+                launch.command, cwd=launch.cwd, env=processes.child_env(**launch.env), log_path=log
             )
         except OSError as error:
             return None, False, f"could not be started: {error}"
@@ -187,41 +183,19 @@ class LocalEnvironment:
         save_state(self.state_path, state)
         ok, reason = processes.wait_healthy(pid, launch.health_url, self.health_timeout)
         if ok and launch.proxy_port is not None and launch.control_port is not None:
-            ok, why = self._start_sidecar(record, launch.proxy_port, launch.control_port, state)
+            state.chaos_token = state.chaos_token or secrets.token_urlsafe(24)
+            ok, why = start_sidecar(
+                record,
+                host=self.config.host,
+                ports=(launch.proxy_port, launch.control_port),
+                token=state.chaos_token,
+                workdir=self.workdir,
+                timeout=self.health_timeout,
+            )
             reason = reason if ok else f"has no fault sidecar: {why}"
             state.pending = list(started)
             save_state(self.state_path, state)
         return record, ok, reason
-
-    def _start_sidecar(
-        self, record: ServiceRecord, port: int, control_port: int, state: LocalState
-    ) -> tuple[bool, str]:
-        """Put the fault proxy in front of a started service (chaos-enabled environments)."""
-        state.chaos_token = state.chaos_token or secrets.token_urlsafe(24)
-        host = self.config.host
-        command = [
-            sys.executable,
-            "-m",
-            "actions.chaos.sidecar",
-            "--upstream",
-            record.direct_url or record.url,
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--control-port",
-            str(control_port),
-        ]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(PRIVATE_PREFIXES)}
-        env[SIDECAR_TOKEN_ENV] = state.chaos_token
-        log = Path(record.log).with_name(Path(record.log).stem + "-sidecar.log")
-        try:
-            pid = processes.spawn(command, cwd=self.workdir, env=env, log_path=log)
-        except OSError as error:
-            return False, f"could not be started: {error}"
-        record.sidecar_pid, record.sidecar_ticks = pid, processes.start_ticks(pid)
-        record.control_url = base_url(host, control_port)
-        return processes.wait_healthy(pid, record.control_url + "/healthz", self.health_timeout)
 
     def restart(self, service: str) -> str:
         """Start a service's process again if it is not running (same command, port, sidecar)."""
@@ -237,11 +211,10 @@ class LocalEnvironment:
                     f"{service} was deployed by an older preprod and cannot be restarted; deploy "
                     "again"
                 )
-            env = {k: v for k, v in os.environ.items() if not k.startswith(PRIVATE_PREFIXES)}
             pid = processes.spawn(
                 record.command,
                 cwd=Path(record.cwd or self.workdir),
-                env={**env, **record.env},
+                env=processes.child_env(**record.env),
                 log_path=Path(record.log),
             )
             record.pid, record.ticks = pid, processes.start_ticks(pid)

@@ -21,6 +21,16 @@ _children_lock = threading.Lock()
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+# The bot's own settings and secrets are not passed on to the processes it starts.
+PRIVATE_PREFIXES = ("PREPROD_", "SLACK_")
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This process's environment without preprod's own variables, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PRIVATE_PREFIXES)}
+    return {**env, **extra}
+
+
 def spawn(command: list[str], *, cwd: Path, env: dict[str, str], log_path: Path) -> int:
     """Start `command` in its own session, output to `log_path`; return its pid."""
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -61,13 +61,15 @@ def test_latency_on_the_catalog_is_what_users_of_the_storefront_see(bot: Preprod
     result = finish(bot, start(bot, "chaos run slow local"))
 
     assert result["status"] == "pass", result["summary"]
-    before = measurement(result, "traffic_p95_ms", phase="before")
-    during = measurement(result, "traffic_p95_ms", phase="during")
-    after = measurement(result, "traffic_p95_ms", phase="after")
+    before = measurement(result, "traffic_p50_ms", phase="before")
+    during = measurement(result, "traffic_p50_ms", phase="during")
+    after = measurement(result, "traffic_p50_ms", phase="after")
     assert before is not None and during is not None and after is not None
-    # One catalog call per product list: 200 ms asked, within 25%.
+    # One catalog call per product list: 200 ms asked, the median added within 25%.
     assert 150 <= during - before <= 250, (before, during)
     assert after < before + 50, (before, after)  # recovered once the fault was taken away
+    p95_during = measurement(result, "traffic_p95_ms", phase="during")
+    assert p95_during is not None and p95_during >= during
     hypothesis = result["data"]["hypothesis"]
     assert hypothesis["before"]["held"] and hypothesis["during"]["held"]
     assert hypothesis["after"]["held"]

@@ -363,7 +363,7 @@ def test_the_shop_latency_example_loads_as_specified() -> None:
     assert experiment.name == "catalog-latency" and not experiment.destructive
     fault = experiment.method[0]
     assert isinstance(fault, Latency)
-    assert (fault.service, fault.delay, fault.jitter, fault.duration) == ("catalog", 0.3, 0.05, 20)
+    assert (fault.service, fault.delay, fault.jitter, fault.duration) == ("catalog", 0.3, 0.05, 10)
     slo = [p for p in experiment.steady_state.probes if isinstance(p, SloProbe)]
     assert {(p.metric, p.service, str(p.tolerance)) for p in slo} == {
         ("p95_ms", "storefront", "< 1000"),
