@@ -256,7 +256,7 @@ def judge(
     timing = []
     if detect is not None:
         timing.append(f"detected after {detect:.1f}s")
-    if recover is not None:
+    if recover is not None and (during.held is False or ending == "aborted"):
         timing.append(f"recovered {recover:.1f}s after the rollbacks")
     if budget is not None and budget.burned_pct is not None:
         timing.append(f"error budget burned {budget.burned_pct:.0f}%")

@@ -31,7 +31,13 @@ def chart(
     if marks.injected_at is not None:
         end = marks.removed_at or marks.ended_at or marks.injected_at
         windows.append(Window("faults", marks.injected_at - origin, end - origin))
-    render_load_chart(series, path, windows=windows, title=f"Chaos: {title}")
+    render_load_chart(
+        series,
+        path,
+        windows=windows,
+        title=f"Chaos: {title}",
+        xlabel="seconds from the start of the experiment's traffic",
+    )
     return Artifact(name=path.name, path=str(path), kind="chart")
 
 

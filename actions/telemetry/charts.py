@@ -71,6 +71,7 @@ def render_load_chart(
     baseline: LoadSeries | None = None,
     windows: Sequence[Window] = (),
     title: str = "",
+    xlabel: str = "seconds from the start of the load",
 ) -> Path:
     """Two panels (latency percentiles; error rate) written as a PNG at `path`."""
     fig = Figure(figsize=(9, 6))
@@ -103,7 +104,7 @@ def render_load_chart(
         latency.legend(fontsize=8, ncol=2, loc="upper right")
     latency.grid(alpha=0.3)
     errors.set_ylabel("errors (%)")
-    errors.set_xlabel("seconds from the start of the load")
+    errors.set_xlabel(xlabel)
     errors.set_ylim(bottom=0)
     if errors.get_lines():
         errors.legend(fontsize=8, loc="upper right")
