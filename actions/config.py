@@ -12,6 +12,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from actions.chaos.policy import ChaosPolicy
+from actions.insight.config import InsightConfig
 from actions.report.criteria import parse_criterion
 from actions.scan.config import ScanConfig
 from actions.telemetry.credentials import BackendName, Credentials, read_credentials
@@ -267,6 +268,7 @@ class Settings(Strict):
     telemetry: TelemetryConfig = Field(default_factory=lambda: TelemetryConfig())
     rollback_policies: list[RollbackPolicy] = Field(default_factory=list)
     chaos: ChaosPolicy = Field(default_factory=lambda: ChaosPolicy())
+    insight: InsightConfig = Field(default_factory=InsightConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
     _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
 

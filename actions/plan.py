@@ -6,11 +6,12 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from actions.chaos import step as chaos_step
-from actions.config import STEPS, GateConfig, Settings
+from actions.config import STEPS, Settings
 from actions.context import RunContext
 from actions.deploy import parity
 from actions.deploy import step as deploy_step
@@ -18,9 +19,11 @@ from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
 from actions.environments.kubernetes.environment import KubernetesEnvironment
 from actions.errors import Cancelled, PreprodError
-from actions.insight.redact import redact_result
+from actions.insight.redact import redact, redact_result
+from actions.insight.run_insight import mine_service_logs, narrate, run_events
 from actions.report import baseline
 from actions.report.charts import history_of, load_chart
+from actions.report.comparison import baseline_table
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
 from actions.report.readiness import render_markdown
 from actions.result import Artifact, Result, Status, utcnow
@@ -32,7 +35,6 @@ from actions.telemetry.charts import series_from_history
 from actions.telemetry.early_warning import EarlyWarning
 from actions.testing import cluster_load, e2e, load
 from storage import runs
-from storage.store import Store
 
 LATER = {
     "seed": "data seeding",
@@ -127,7 +129,7 @@ def execute(
             ctx.step = "report"
             position = request.plan.index("report")
             runs.start_step(ctx.store, int(ctx.run_id), position, "report")
-            _finish(ctx, position, _report(request, outcome, ctx=ctx), outcome)
+            _finish(ctx, position, _report(request, outcome, ctx=ctx, env=env), outcome)
     finally:
         ctx.step = None
         watch.stop()
@@ -239,24 +241,6 @@ def _scan(request: RunRequest, app_name: str, urls: dict[str, str], *, ctx: RunC
     return scan_step.run(request_, ctx=ctx)
 
 
-def baseline_table(
-    store: Store, gate: GateConfig, app: str, version: str | None, before: int
-) -> dict[baseline.Key, float]:
-    """The baseline of each measurement: the mean over the comparison runs the gate names.
-
-    With a baseline version, those are that version's runs; without one, the app's earlier runs.
-    """
-    found = runs.comparison_runs(
-        store,
-        app,
-        version,
-        verdicts=gate.comparison_verdicts,
-        limit=gate.comparison_count,
-        before=before,
-    )
-    return baseline.average(runs.measurements_of(store, r["id"]) for r in found)
-
-
 def _with_baseline(request: RunRequest, results: list[Result], ctx: RunContext) -> list[Result]:
     if not request.app:
         return results
@@ -284,11 +268,15 @@ def _baseline_load(request: RunRequest, ctx: RunContext) -> Result | None:
     return result_of(ctx, found, "load") if found else None
 
 
-def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Result:
+def _report(
+    request: RunRequest, outcome: RunOutcome, *, ctx: RunContext, env: Environment
+) -> Result:
     started = utcnow()
     results = _with_baseline(request, outcome.results, ctx)
     gate = evaluate(results, ctx.settings.slos, ctx.settings.gate)
     outcome.gate = gate
+    ctx.progress("mining the services' logs and drafting the summary")
+    summary, mined = _narrative(request, results, gate, ctx=ctx, env=env)
     run = runs.get_run(ctx.store, int(ctx.run_id)) or {}
     out_dir = Path(ctx.step_dir("report"))
     artifacts = []
@@ -302,7 +290,9 @@ def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Res
     if chart is not None:
         artifacts.append(chart)
     artifacts += _step_charts(results, out_dir)
-    markdown = render_markdown(run, results, gate, ctx.settings.gate, charts=artifacts)
+    markdown = render_markdown(
+        run, results, gate, ctx.settings.gate, charts=artifacts, narrative=summary
+    )
     path = out_dir / "readiness.md"
     path.write_text(markdown, encoding="utf-8")
     outcome.report_path = str(path)
@@ -312,9 +302,45 @@ def _report(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Res
         status=status,
         summary=f"verdict {gate.verdict}" + (f", SLO score {gate.score:g}%" if gate.score else ""),
         artifacts=[Artifact(name="readiness.md", path=str(path), kind="report"), *artifacts],
-        data={"gate": gate.model_dump(), "verdict": gate.verdict},
+        data={
+            "gate": gate.model_dump(),
+            "verdict": gate.verdict,
+            "mined": mined,
+            "narrative": summary,
+        },
         started_at=started,
     )
+
+
+def _narrative(
+    request: RunRequest,
+    results: list[Result],
+    gate: GateOutcome,
+    *,
+    ctx: RunContext,
+    env: Environment,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The report's summary (LLM or built-in) and the mined logs of the run's services."""
+    app = ctx.settings.apps.get(request.app or "")
+    events = run_events(ctx.store, int(ctx.run_id))
+    mined = mine_service_logs(env, sorted(app.services), events) if app else None
+    drafted = narrate(
+        ctx.settings,
+        ctx.store,
+        int(ctx.run_id),
+        results,
+        verdict=gate.verdict,
+        reasons=gate.reasons,
+        mined=mined,
+        events=events,
+    )
+    summary = {
+        "text": redact(drafted.text),
+        "source": drafted.source,
+        "model": drafted.model,
+        "fallback": drafted.fallback_reason,
+    }
+    return summary, mined
 
 
 def _step_charts(results: list[Result], out_dir: Path) -> list[Artifact]:

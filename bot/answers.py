@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from actions.environments.base import EnvironmentStatus
 from actions.errors import PreprodError, UsageError
-from actions.plan import baseline_table
 from actions.report import baseline
+from actions.report.comparison import baseline_table
 from actions.report.gate import GateOutcome, evaluate
 from actions.report.readiness import render_json
 from actions.result import Result

@@ -67,7 +67,44 @@ def serve(
         raise typer.Exit(EXIT_ERROR) from None
 
 
-ADMIN_WORDS = {"config", "serve", "--help", "-h"}
+@admin.command("redact")
+def redact(
+    file: str = typer.Argument(None, help="file to redact (default: standard input)"),
+) -> None:
+    """Write FILE (or standard input) with secrets and personal data replaced, nothing else."""
+    from bot.redact_cli import redact_command
+
+    raise typer.Exit(redact_command(file, stdin=sys.stdin, stdout=sys.stdout))
+
+
+logs_app = typer.Typer(help="log insight without a config: `logs mine`")
+admin.add_typer(logs_app, name="logs")
+
+
+@logs_app.command("mine")
+def logs_mine(
+    input_path: str = typer.Argument(..., metavar="INPUT", help="one log message per line"),
+    as_json: bool = typer.Option(False, "--json", help="the whole summary as JSON"),
+    assignments: str = typer.Option(
+        None, "--assignments", metavar="OUT.csv", help="write line,template_id,template per line"
+    ),
+) -> None:
+    """Templates, error clusters, timeline, counts and suspects of a log file (no LLM)."""
+    from bot.logs_cli import mine_command
+
+    raise typer.Exit(
+        mine_command(input_path, as_json=as_json, assignments=assignments, out=sys.stdout)
+    )
+
+
+ADMIN_WORDS = {"config", "serve", "redact", "--help", "-h"}
+
+
+def _is_admin(argv: list[str]) -> bool:
+    """`config …`, `serve`, `redact`, and `logs mine …` (the chat verb is `logs <service>`)."""
+    if not argv:
+        return False
+    return argv[0] in ADMIN_WORDS or argv[:2] == ["logs", "mine"]
 
 
 def _split_config(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -161,7 +198,7 @@ def main() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     argv = sys.argv[1:]
-    if argv and argv[0] in ADMIN_WORDS:
+    if _is_admin(argv):
         admin(args=argv, prog_name="preprod")
         return
     sys.exit(run_command(argv))

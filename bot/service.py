@@ -16,7 +16,15 @@ from actions.environments.base import Environment
 from actions.environments.factory import open_environment
 from actions.errors import NotAvailable, PermissionDenied, PreprodError, UsageError
 from actions.plan import RunRequest
-from bot import answers, chaos_answers, grammar, help, load_profile, permissions
+from bot import (
+    answers,
+    chaos_answers,
+    grammar,
+    help,
+    insight_answers,
+    load_profile,
+    permissions,
+)
 from bot.grammar import Command, nearest
 from bot.jobs import JobRunner
 from bot.replies import Caller, Reply, Started
@@ -55,10 +63,17 @@ class Preprod:
         )
 
     def handle(self, text: str, caller: Caller, **binding: str) -> Reply | Started:
-        """Answer a command line. Never raises for a person's mistake; says what is wrong."""
+        """Answer a command line. Never raises for a person's mistake; says what is wrong.
+
+        `binding["question_run"]`: the run whose thread `text` was said in (free text there is
+        a question about it)."""
+        question_run = binding.pop("question_run", None)
         try:
             command = grammar.parse(text)
         except UsageError as exc:
+            asked = self._question(text, caller, question_run)
+            if asked is not None:
+                return asked
             self._audit(caller, "?", [text[:200]], "rejected", str(exc))
             return Reply(str(exc), kind="error")
         try:
@@ -92,6 +107,18 @@ class Preprod:
         self._audit(caller, command.verb, command.words(), outcome, reply.text[:200], run_id)
         return reply
 
+    def _question(self, text: str, caller: Caller, rid: str | None) -> Reply | None:
+        """Free text in a run's thread (`why did the load test fail?`) is a question about that
+        run, answered from its evidence; elsewhere, None (the usage error stands)."""
+        if not rid or not insight_answers.is_question(text):
+            return None
+        try:
+            reply = insight_answers.ask(self, int(rid), text)
+        except PreprodError as exc:
+            reply = Reply(str(exc), kind="error")
+        self._audit(caller, "ask", [text[:200]], "answered", reply.text[:200], int(rid))
+        return reply
+
     def _check_surface(self, command: Command, caller: Caller) -> None:
         for option in VERBS[command.verb].options:
             if option.cli_only and option.name in command.options and caller.surface != "cli":
@@ -117,6 +144,10 @@ class Preprod:
         if verb == "chaos":
             who = caller.name or caller.user
             return chaos_answers.answer(self.settings, self.store, command, self.role(caller), who)
+        if verb == "logs":
+            return insight_answers.logs(self, command)
+        if verb == "rca":
+            return insight_answers.rca(self, command)
         if verb == "schedule":
             from bot.schedules import answer as schedule_answer
 

@@ -153,17 +153,15 @@ VERBS: dict[str, Verb] = {
         ),
         Verb(
             "logs",
-            "recent logs of a service, redacted and mined",
+            "recent logs of a service, redacted and mined (templates, errors, suspects)",
             ("service", "env?"),
-            available=False,
-            later="log insight with redaction",
+            (Option("lines", "how many recent lines to mine (default 2000)", "N"),),
         ),
         Verb(
             "rca",
-            "root-cause suggestions for a run",
+            "root-cause suggestions for a run, from its evidence (LLM or built-in analysis)",
             ("run",),
-            available=False,
-            later="insight (log mining and LLM analysis)",
+            (Option("question", "a question about the run", "TEXT"),),
         ),
         Verb(
             "defects",

@@ -171,4 +171,22 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX approvals_by_run ON approvals (run_id, subject);
         """,
     ),
+    (
+        5,
+        """
+        CREATE TABLE llm_usage (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER REFERENCES runs(id),
+            task TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cost REAL NOT NULL DEFAULT 0,
+            latency_s REAL NOT NULL DEFAULT 0,
+            fallback TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX llm_usage_by_run ON llm_usage (run_id);
+        """,
+    ),
 ]

@@ -255,6 +255,8 @@ class ChaosRunner:
     def _event(self, kind: str, message: str) -> None:
         self.state.timeline.append({"at": time.time(), "kind": kind, "message": message})
         self.ctx.progress(f"chaos {self.name}: {message}")
+        # kept with the run's events: insight correlates the services' logs with faults
+        self.ctx.emit("chaos", f"chaos {self.name}: {kind}: {message}", action=kind)
 
     def _result(
         self, started: Any, origin: float, traffic: TrafficGenerator | None, left: list[str]

@@ -64,8 +64,12 @@ def render_markdown(
     gate_config: GateConfig,
     *,
     charts: list[Artifact] | None = None,
+    narrative: dict[str, Any] | None = None,
 ) -> str:
-    """The report as Markdown, for files, terminals and CI logs."""
+    """The report as Markdown, for files, terminals and CI logs.
+
+    `narrative`: the summary paragraph (`text`, `source` llm or built-in, `model`); it restates
+    the gate's verdict and is labelled with who drafted it."""
     findings = sorted(
         ({"step": r.step, **f.model_dump()} for r in results for f in r.findings),
         key=lambda f: -Severity(f["severity"]).rank,
@@ -82,6 +86,7 @@ def render_markdown(
         artifacts=[a for r in results for a in r.artifacts],
         charts=[{"name": c.name, "file": Path(c.path).name} for c in charts or []],
         judge=next((r.data["judge"] for r in results if "judge" in r.data), None),
+        narrative=narrative,
     )
 
 

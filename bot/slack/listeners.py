@@ -87,7 +87,8 @@ class Listeners:
             run_id = int(job["run_id"]) if job else None
         text = commands.in_thread(commands.mention_text(str(event.get("text") or "")), run_id)
         caller = self._member(user, user, channel)
-        outcome = self.bot.handle(text, caller, channel=channel, thread_ts=reply_ts)
+        asked = {"question_run": str(run_id)} if run_id is not None else {}
+        outcome = self.bot.handle(text, caller, channel=channel, thread_ts=reply_ts, **asked)
         self._count(commands.verb_of(text), outcome, "mention")
         if isinstance(outcome, Reply):
             fallback, reply_blocks = blocks.reply_message(outcome)
