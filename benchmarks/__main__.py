@@ -14,6 +14,8 @@ BENCHMARKS = [
     "judge_in_run",
     "test_selection",
     "load_harness",
+    "redaction",
+    "log_mining",
 ]
 
 

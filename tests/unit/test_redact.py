@@ -71,7 +71,13 @@ def test_a_result_is_redacted_everywhere_a_person_reads() -> None:
     assert result.summary == "failed for bob@example.com"
 
 
-@given(st.text(alphabet=st.characters(blacklist_characters="@:=[]"), max_size=200))
-def test_text_without_anything_sensitive_passes_unchanged(text: str) -> None:
-    out = R.redact(text)
-    assert out == text or "[card:" in out
+@given(
+    st.text(
+        alphabet=st.characters(
+            blacklist_categories=["Nd", "Lu", "Lt"], blacklist_characters="@:=<"
+        ),
+        max_size=200,
+    )
+)
+def test_text_without_digits_or_capitals_passes_unchanged(text: str) -> None:
+    assert R.redact(text) == text
