@@ -12,6 +12,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from actions.chaos.policy import ChaosPolicy
+from actions.defects.config import DefectsConfig
 from actions.insight.config import InsightConfig
 from actions.report.criteria import parse_criterion
 from actions.scan.config import ScanConfig
@@ -269,6 +270,7 @@ class Settings(Strict):
     rollback_policies: list[RollbackPolicy] = Field(default_factory=list)
     chaos: ChaosPolicy = Field(default_factory=lambda: ChaosPolicy())
     insight: InsightConfig = Field(default_factory=InsightConfig)
+    defects: DefectsConfig = Field(default_factory=DefectsConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
     _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
 

@@ -189,4 +189,40 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX llm_usage_by_run ON llm_usage (run_id);
         """,
     ),
+    (
+        6,
+        """
+        CREATE TABLE defects (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT UNIQUE,
+            fingerprint TEXT NOT NULL,
+            title TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            impact TEXT NOT NULL DEFAULT '',
+            service TEXT,
+            labels TEXT NOT NULL DEFAULT '[]',
+            evidence TEXT NOT NULL DEFAULT '',
+            step TEXT,
+            app TEXT,
+            version TEXT,
+            run_id INTEGER,
+            run_url TEXT,
+            status TEXT NOT NULL DEFAULT 'open',
+            occurrences INTEGER NOT NULL DEFAULT 1,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            resolved_at TEXT
+        );
+        CREATE UNIQUE INDEX defects_one_open_per_fingerprint
+            ON defects (fingerprint) WHERE status = 'open';
+        CREATE INDEX defects_by_release ON defects (app, version);
+        CREATE TABLE defect_comments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            defect_id INTEGER NOT NULL REFERENCES defects(id),
+            body TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX defect_comments_by_defect ON defect_comments (defect_id);
+        """,
+    ),
 ]

@@ -1,0 +1,1 @@
+"""Defects: findings filed once in a tracker (built-in or Jira), triaged, re-checked after fixes."""

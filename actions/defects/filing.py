@@ -1,0 +1,166 @@
+"""Filing a run's findings: triage each, file those at or above `file_from`, report what happened.
+
+The plan step calls `file_findings`; the tracker decides whether a finding opens a defect or
+counts one more occurrence of an open one (same fingerprint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from actions.defects.config import DefectsConfig, DefectSeverity
+from actions.defects.tracker import DefectDraft, DefectTracker, Filed
+from actions.defects.triage import should_file, summary_by_severity, triage
+from actions.result import Finding, Result
+
+if TYPE_CHECKING:
+    from actions.config import Settings
+
+
+class FiledFinding(BaseModel):
+    """One finding that reached the tracker."""
+
+    fingerprint: str
+    title: str
+    step: str
+    severity: DefectSeverity
+    impact: str = ""
+    key: str
+    created: bool
+    occurrences: int
+    url: str | None = None
+
+
+class Skipped(BaseModel):
+    """A finding not filed: below `file_from`, or `info`."""
+
+    fingerprint: str
+    title: str
+    step: str
+    severity: DefectSeverity | None
+
+
+class FilingReport(BaseModel):
+    """What filing a run's findings did."""
+
+    tracker: str
+    filed: list[FiledFinding] = Field(default_factory=list)  # opened a new defect
+    matched: list[FiledFinding] = Field(default_factory=list)  # counted on an open defect
+    skipped: list[Skipped] = Field(default_factory=list)
+    by_severity: dict[str, int] = Field(default_factory=dict)  # filed and matched together
+
+    @property
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in self.by_severity.items() if n) or "none"
+        return (
+            f"{len(self.filed)} defect(s) filed, {len(self.matched)} already open "
+            f"({counts}); {len(self.skipped)} finding(s) below the threshold"
+        )
+
+
+def failed_key_steps(results: Sequence[Result], settings: Settings) -> set[str]:
+    """The steps of the key SLOs that failed on these results (`load` for `load.p95_ms`)."""
+    from actions.report.gate import find_measurement, score_objective
+
+    failed = set()
+    for slo in settings.slos:
+        if slo.key and score_objective(slo, find_measurement(list(results), slo)).status == "fail":
+            failed.add(slo.metric.partition(".")[0])
+    return failed
+
+
+def draft_for(
+    finding: Finding,
+    result: Result,
+    *,
+    severity: DefectSeverity,
+    impact: str,
+    run: Mapping[str, Any],
+    run_url: str | None,
+    config: DefectsConfig,
+) -> DefectDraft:
+    """The draft of one finding of one step of a run (the tracker redacts what it sends)."""
+    component = None
+    if config.jira is not None and finding.service:
+        component = config.jira.components.get(finding.service)
+    return DefectDraft(
+        fingerprint=finding.fingerprint,
+        title=finding.title,
+        severity=severity,
+        impact=impact,
+        service=finding.service,
+        component=component,
+        labels=[f"step-{result.step}"],
+        evidence=finding.evidence,
+        step=result.step,
+        app=run.get("app"),
+        version=run.get("version"),
+        run_id=run.get("id"),
+        run_url=run_url,
+    )
+
+
+def file_findings(
+    results: Sequence[Result],
+    *,
+    run: Mapping[str, Any],
+    settings: Settings,
+    tracker: DefectTracker,
+    run_url: str | None = None,
+) -> FilingReport:
+    """Triage every finding of the run's results and file those at or above `file_from`.
+
+    `run`: the run's record (`id`, `app`, `version`). A finding seen twice in one run is filed
+    once. Tracker failures propagate as `BackendUnavailable` / `EnvironmentFailure`.
+    """
+    config = settings.defects
+    key_steps = failed_key_steps(results, settings)
+    report = FilingReport(tracker=tracker.name)
+    seen: set[str] = set()
+    for result in results:
+        for finding in result.findings:
+            if finding.fingerprint in seen:
+                continue
+            seen.add(finding.fingerprint)
+            decision = triage(finding, result, config.triage, failed_key_steps=key_steps)
+            if decision.severity is None or not should_file(decision.severity, config.file_from):
+                report.skipped.append(
+                    Skipped(
+                        fingerprint=finding.fingerprint,
+                        title=finding.title,
+                        step=result.step,
+                        severity=decision.severity,
+                    )
+                )
+                continue
+            draft = draft_for(
+                finding,
+                result,
+                severity=decision.severity,
+                impact=decision.impact,
+                run=run,
+                run_url=run_url,
+                config=config,
+            )
+            filed = tracker.file(draft)
+            entry = _entry(draft, filed)
+            (report.filed if filed.created else report.matched).append(entry)
+    report.by_severity = summary_by_severity([*report.filed, *report.matched])
+    return report
+
+
+def _entry(draft: DefectDraft, filed: Filed) -> FiledFinding:
+    return FiledFinding(
+        fingerprint=draft.fingerprint,
+        title=draft.title,
+        step=draft.step or "",
+        severity=draft.severity,
+        impact=draft.impact,
+        key=filed.key,
+        created=filed.created,
+        occurrences=filed.occurrences,
+        url=filed.url,
+    )
