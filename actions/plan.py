@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -13,6 +14,9 @@ from pydantic import BaseModel, Field
 from actions.chaos import step as chaos_step
 from actions.config import STEPS, Settings
 from actions.context import RunContext
+from actions.defects.filing import file_findings
+from actions.defects.tracker import make_tracker
+from actions.defects.triage import summary_by_severity
 from actions.deploy import parity
 from actions.deploy import step as deploy_step
 from actions.environments.base import Environment, Release
@@ -275,6 +279,7 @@ def _report(
     results = _with_baseline(request, outcome.results, ctx)
     gate = evaluate(results, ctx.settings.slos, ctx.settings.gate)
     outcome.gate = gate
+    defects = _file_defects(request, results, ctx=ctx) if request.verb == "ready" else None
     ctx.progress("mining the services' logs and drafting the summary")
     summary, mined = _narrative(request, results, gate, ctx=ctx, env=env)
     run = runs.get_run(ctx.store, int(ctx.run_id)) or {}
@@ -291,7 +296,13 @@ def _report(
         artifacts.append(chart)
     artifacts += _step_charts(results, out_dir)
     markdown = render_markdown(
-        run, results, gate, ctx.settings.gate, charts=artifacts, narrative=summary
+        run,
+        results,
+        gate,
+        ctx.settings.gate,
+        charts=artifacts,
+        narrative=summary,
+        defects=defects,
     )
     path = out_dir / "readiness.md"
     path.write_text(markdown, encoding="utf-8")
@@ -307,9 +318,34 @@ def _report(
             "verdict": gate.verdict,
             "mined": mined,
             "narrative": summary,
+            "defects": defects,
         },
         started_at=started,
     )
+
+
+def _file_defects(request: RunRequest, results: list[Result], *, ctx: RunContext) -> dict[str, Any]:
+    """File the run's findings in the defect tracker (triaged, de-duplicated by fingerprint);
+    a tracker that fails is said in the report, it does not fail the run."""
+    run = runs.get_run(ctx.store, int(ctx.run_id)) or {"id": int(ctx.run_id)}
+    try:
+        tracker = make_tracker(ctx.settings, ctx.store, os.environ)
+        filing = file_findings(results, run=run, settings=ctx.settings, tracker=tracker)
+        release = request.version
+        still_open = [d for d in tracker.list(release) if d.status == "open"]
+    except PreprodError as exc:
+        ctx.warn(f"defects were not filed: {exc}")
+        return {"error": str(exc)}
+    if filing.filed or filing.matched:
+        ctx.progress(f"defects: {filing.summary}")
+    return {
+        "tracker": filing.tracker,
+        "summary": filing.summary,
+        "filed": [f.model_dump() for f in filing.filed],
+        "matched": [f.model_dump() for f in filing.matched],
+        "open": summary_by_severity(still_open),
+        "open_keys": [f"{d.key} ({d.severity}) {d.title}" for d in still_open[:20]],
+    }
 
 
 def _narrative(

@@ -19,6 +19,7 @@ from actions.plan import RunRequest
 from bot import (
     answers,
     chaos_answers,
+    defect_answers,
     grammar,
     help,
     insight_answers,
@@ -144,6 +145,8 @@ class Preprod:
         if verb == "chaos":
             who = caller.name or caller.user
             return chaos_answers.answer(self.settings, self.store, command, self.role(caller), who)
+        if verb == "defects":
+            return defect_answers.defects(self, command)
         if verb == "logs":
             return insight_answers.logs(self, command)
         if verb == "rca":

@@ -165,10 +165,8 @@ VERBS: dict[str, Verb] = {
         ),
         Verb(
             "defects",
-            "defects filed for a release",
+            "defects filed for a release (a version such as 1.1), by severity",
             ("release?",),
-            available=False,
-            later="the defect tracker",
         ),
         Verb(
             "report",

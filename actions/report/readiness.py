@@ -65,6 +65,7 @@ def render_markdown(
     *,
     charts: list[Artifact] | None = None,
     narrative: dict[str, Any] | None = None,
+    defects: dict[str, Any] | None = None,
 ) -> str:
     """The report as Markdown, for files, terminals and CI logs.
 
@@ -87,6 +88,7 @@ def render_markdown(
         charts=[{"name": c.name, "file": Path(c.path).name} for c in charts or []],
         judge=next((r.data["judge"] for r in results if "judge" in r.data), None),
         narrative=narrative,
+        defects=defects,
     )
 
 

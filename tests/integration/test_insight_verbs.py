@@ -129,3 +129,31 @@ def test_with_an_llm_configured_the_answer_is_its_and_the_cost_is_recorded(
     fallback = bot.handle(f"rca {failed_run}", VIEWER)
     assert isinstance(fallback, Reply) and fallback.data["source"] == "built-in"
     assert "the LLM was not used" in fallback.text
+
+
+def test_the_failed_run_filed_its_findings_once_and_defects_lists_them(
+    bot: Preprod, failed_run: int
+) -> None:
+    run = runs.get_run(bot.store, failed_run)
+    assert run is not None
+    report = Path(run["report_path"]).read_text()
+    assert "## Defects" in report and "new: PP-1" in report
+    [body] = [r for r in runs.results_of(bot.store, failed_run) if r["step"] == "report"]
+    filed = body["data"]["defects"]["filed"]
+    assert [f["step"] for f in filed] == ["e2e"] and filed[0]["key"] == "PP-1"
+
+    listed = bot.handle("defects 1.1", VIEWER)
+    assert isinstance(listed, Reply) and listed.kind != "error", listed.text
+    assert listed.text.startswith("1 open of 1 defect(s) for release 1.1 (builtin tracker)")
+    assert "PP-1" in listed.text and "test_order_of_several_items_is_placed" in listed.text
+    none = bot.handle("defects 9.9", VIEWER)
+    assert isinstance(none, Reply) and "no defects for release 9.9" in none.text
+
+    again = bot.handle("ready shop 1.1", ENGINEER)
+    assert isinstance(again, Started)
+    bot.runner.wait(again.run_id, timeout=120)
+    second = runs.get_run(bot.store, again.run_id)
+    assert second is not None and "seen again: PP-1" in Path(second["report_path"]).read_text()
+    listed = bot.handle("defects 1.1", VIEWER)
+    assert isinstance(listed, Reply) and "seen 2×" in listed.text
+    assert listed.text.startswith("1 open of 1 defect(s)")  # no duplicate filed
