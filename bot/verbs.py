@@ -169,6 +169,15 @@ VERBS: dict[str, Verb] = {
             ("release?",),
         ),
         Verb(
+            "recheck",
+            "re-run the check behind a defect; comment or resolve it",
+            ("defect",),
+            role="engineer",
+            mutating=True,
+            available=False,
+            later="defect re-checks",
+        ),
+        Verb(
             "report",
             "show a run's readiness report",
             ("run",),

@@ -26,6 +26,7 @@ ISSUE_VERBS = [
     "logs",
     "rca",
     "defects",
+    "recheck",
     "ready",
     "report",
     "approve",

@@ -24,6 +24,7 @@ SAMPLE = {
     "logs": "logs catalog",
     "rca": "rca 1",
     "defects": "defects",
+    "recheck": "recheck PP-1",
     "report": "report 1",
     "approve": "approve 1",
     "history": "history",
@@ -49,6 +50,7 @@ EXPECTED = {
     "engineer": {
         *("ready", "deploy", "rollback", "test", "load", "seed", "scan", "chaos", "cancel"),
         "flags",
+        "recheck",
     },
     "release-manager": {"approve"},
     "admin": {"schedule"},
