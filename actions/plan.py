@@ -15,6 +15,7 @@ from actions.chaos import step as chaos_step
 from actions.config import STEPS, Settings
 from actions.context import RunContext
 from actions.defects.filing import file_findings
+from actions.defects.recheck import find_defect, settle, verdict
 from actions.defects.tracker import make_tracker
 from actions.defects.triage import summary_by_severity
 from actions.deploy import parity
@@ -29,7 +30,7 @@ from actions.report import baseline
 from actions.report.charts import history_of, load_chart
 from actions.report.comparison import baseline_table
 from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
-from actions.report.readiness import render_markdown
+from actions.report.readiness import render_html, render_markdown
 from actions.result import Artifact, Result, Status, utcnow
 from actions.run_watch import RunWatch, baseline_run, result_of
 from actions.scan import step as scan_step
@@ -58,6 +59,7 @@ class RunRequest(BaseModel):
     select: str = "all"  # e2e: smart, all, or a pattern
     budget: str | None = None  # e2e with select smart: the time to spend
     experiment: str | None = None  # chaos: the experiment to run (default: chaos.ready)
+    recheck: str | None = None  # recheck: the defect whose check the plan re-runs
 
 
 class RunOutcome(BaseModel):
@@ -126,6 +128,9 @@ def execute(
                         watch.start()
                 watch.mark(step, begun)
             _finish(ctx, position, result, outcome)
+        if request.recheck and not outcome.cancelled:
+            settled = _settle_recheck(request, outcome, ctx=ctx)
+            _finish(ctx, len(request.plan) + 1, settled, outcome)
         policy_result = watch.stop_guard()
         if policy_result is not None:
             _finish(ctx, len(request.plan), policy_result, outcome)
@@ -306,13 +311,30 @@ def _report(
     )
     path = out_dir / "readiness.md"
     path.write_text(markdown, encoding="utf-8")
+    html = out_dir / "readiness.html"
+    html.write_text(
+        render_html(
+            run,
+            results,
+            gate,
+            ctx.settings.gate,
+            charts=artifacts,
+            narrative=summary,
+            defects=defects,
+        ),
+        encoding="utf-8",
+    )
     outcome.report_path = str(path)
     status = {GO: Status.PASS, GO_WITH_RISK: Status.WARN}.get(gate.verdict, Status.FAIL)
     return Result(
         step="report",
         status=status,
         summary=f"verdict {gate.verdict}" + (f", SLO score {gate.score:g}%" if gate.score else ""),
-        artifacts=[Artifact(name="readiness.md", path=str(path), kind="report"), *artifacts],
+        artifacts=[
+            Artifact(name="readiness.md", path=str(path), kind="report"),
+            Artifact(name="readiness.html", path=str(html), kind="report"),
+            *artifacts,
+        ],
         data={
             "gate": gate.model_dump(),
             "verdict": gate.verdict,
@@ -322,6 +344,20 @@ def _report(
         },
         started_at=started,
     )
+
+
+def _settle_recheck(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Result:
+    """After a recheck's step: resolve the defect when its finding is gone, else comment."""
+    key, step = request.recheck or "", request.plan[0]
+    try:
+        tracker = make_tracker(ctx.settings, ctx.store, os.environ)
+        defect = find_defect(tracker, key)
+        found = verdict(defect.fingerprint, outcome.results, step)
+        done = settle(tracker, key, found, int(ctx.run_id))
+    except PreprodError as exc:
+        return Result(step="recheck", status=Status.ERROR, summary=f"{key}: {exc}")
+    status = {"fixed": Status.PASS, "still failing": Status.FAIL}.get(found.outcome, Status.WARN)
+    return Result(step="recheck", status=status, summary=done, data={"defect": key})
 
 
 def _file_defects(request: RunRequest, results: list[Result], *, ctx: RunContext) -> dict[str, Any]:

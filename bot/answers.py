@@ -104,6 +104,15 @@ def report(bot: Preprod, command: Command) -> Reply:
     path = run["report_path"]
     if not path or not Path(path).exists():
         raise UsageError(f"the report file of run {rid} is gone ({path})")
+    if command.options.get("format") == "html":
+        html = Path(path).with_suffix(".html")
+        if not html.exists():
+            raise UsageError(f"run {rid} has no HTML report (runs before this version wrote none)")
+        return Reply(
+            f"the HTML report of run {rid}: {html}",
+            title=f"readiness report of run {rid} (html)",
+            data={"format": "html", "path": str(html), "verdict": run["verdict"]},
+        )
     return Reply(
         Path(path).read_text(encoding="utf-8"),
         title=f"readiness report of run {rid}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 
 from actions.chaos.inject import Injector
@@ -10,6 +11,8 @@ from actions.chaos.recovery import recover as recover_chaos
 from actions.chaos.step import injector_for
 from actions.config import Settings
 from actions.context import Event
+from actions.defects.recheck import find_defect, step_of
+from actions.defects.tracker import make_tracker
 from actions.deploy import flags
 from actions.durations import parse_duration
 from actions.environments.base import Environment
@@ -35,7 +38,7 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-JOB_VERBS = {"ready", "deploy", "rollback", "test", "load", "scan", "parity"}
+JOB_VERBS = {"ready", "deploy", "rollback", "test", "load", "scan", "parity", "recheck"}
 
 
 class Preprod:
@@ -207,6 +210,8 @@ class Preprod:
             return RunRequest(
                 verb="chaos", environment=env_name, plan=["chaos"], experiment=experiment
             )
+        if command.verb == "recheck":
+            return self._recheck_request(command)
         if command.verb == "load" and args.get("logfile"):
             raise UsageError(
                 f"unexpected `{args['logfile'][:60]}`: `load profile <logfile>` derives a profile, "
@@ -245,6 +250,18 @@ class Preprod:
             select=str(opts.get("select") or "all"),
             budget=_duration(opts, "budget"),
         )
+
+    def _recheck_request(self, command: Command) -> RunRequest:
+        """`recheck PP-3 [--env E]`: the step that found the defect, on the environment."""
+        tracker = make_tracker(self.settings, self.store, os.environ)
+        defect = find_defect(tracker, command.args["defect"])
+        if defect.status != "open":
+            raise UsageError(f"{defect.key} is {defect.status}; only open defects are rechecked")
+        step = step_of(self.store, defect)
+        env_name = self.environment(str(command.options.get("env") or "") or None)
+        if self.settings.environments[env_name].protected:
+            raise PermissionDenied(f"environment `{env_name}` is protected: read-only")
+        return RunRequest(verb="recheck", environment=env_name, plan=[step], recheck=defect.key)
 
     def _start(self, command: Command, caller: Caller, binding: dict[str, str]) -> Started:
         request = self.request_for(command)

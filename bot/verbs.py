@@ -170,18 +170,17 @@ VERBS: dict[str, Verb] = {
         ),
         Verb(
             "recheck",
-            "re-run the check behind a defect; comment or resolve it",
+            "re-run the check behind a defect; resolve it when fixed, else comment",
             ("defect",),
+            (Option("env", "environment (default: the default one)", "ENV"),),
             role="engineer",
             mutating=True,
-            available=False,
-            later="defect re-checks",
         ),
         Verb(
             "report",
             "show a run's readiness report",
             ("run",),
-            (Option("format", "output format", "FORMAT", choices=("md", "json")),),
+            (Option("format", "output format", "FORMAT", choices=("md", "html", "json")),),
         ),
         Verb(
             "approve",

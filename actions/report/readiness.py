@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -70,26 +71,63 @@ def render_markdown(
     """The report as Markdown, for files, terminals and CI logs.
 
     `narrative`: the summary paragraph (`text`, `source` llm or built-in, `model`); it restates
-    the gate's verdict and is labelled with who drafted it."""
+    the gate's verdict and is labelled with who drafted it. `defects`: what filing did."""
+    context = _context(run, results, gate, gate_config, narrative, defects)
+    context["charts"] = [{"name": c.name, "file": Path(c.path).name} for c in charts or []]
+    return _environment().get_template("readiness.md.j2").render(**context)
+
+
+def render_html(
+    run: dict[str, Any],
+    results: list[Result],
+    gate: GateOutcome,
+    gate_config: GateConfig,
+    *,
+    charts: list[Artifact] | None = None,
+    narrative: dict[str, Any] | None = None,
+    defects: dict[str, Any] | None = None,
+) -> str:
+    """The same report as one self-contained HTML page (charts embedded), every text escaped."""
+    context = _context(run, results, gate, gate_config, narrative, defects)
+    context["charts"] = [
+        {"name": c.name, "src": _data_uri(Path(c.path))}
+        for c in charts or []
+        if Path(c.path).is_file()
+    ]
+    env = _environment()
+    env.autoescape = True
+    return env.get_template("readiness.html.j2").render(**context)
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _context(
+    run: dict[str, Any],
+    results: list[Result],
+    gate: GateOutcome,
+    gate_config: GateConfig,
+    narrative: dict[str, Any] | None,
+    defects: dict[str, Any] | None,
+) -> dict[str, Any]:
     findings = sorted(
         ({"step": r.step, **f.model_dump()} for r in results for f in r.findings),
         key=lambda f: -Severity(f["severity"]).rank,
     )
-    template = _environment().get_template("readiness.md.j2")
-    return template.render(
-        run=run,
-        results=results,
-        gate=gate,
-        gate_config=gate_config,
-        verdict_mark=MARKS.get(gate.verdict, ""),
-        endpoints=endpoint_rows(results),
-        findings=findings,
-        artifacts=[a for r in results for a in r.artifacts],
-        charts=[{"name": c.name, "file": Path(c.path).name} for c in charts or []],
-        judge=next((r.data["judge"] for r in results if "judge" in r.data), None),
-        narrative=narrative,
-        defects=defects,
-    )
+    return {
+        "run": run,
+        "results": results,
+        "gate": gate,
+        "gate_config": gate_config,
+        "verdict_mark": MARKS.get(gate.verdict, ""),
+        "endpoints": endpoint_rows(results),
+        "findings": findings,
+        "artifacts": [a for r in results for a in r.artifacts],
+        "judge": next((r.data["judge"] for r in results if "judge" in r.data), None),
+        "narrative": narrative,
+        "defects": defects,
+    }
 
 
 def render_json(run: dict[str, Any], results: list[Result], gate: GateOutcome) -> str:

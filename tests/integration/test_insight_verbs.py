@@ -157,3 +157,25 @@ def test_the_failed_run_filed_its_findings_once_and_defects_lists_them(
     listed = bot.handle("defects 1.1", VIEWER)
     assert isinstance(listed, Reply) and "seen 2×" in listed.text
     assert listed.text.startswith("1 open of 1 defect(s)")  # no duplicate filed
+
+
+def test_recheck_comments_while_failing_and_resolves_once_fixed(
+    bot: Preprod, failed_run: int
+) -> None:
+    def recheck() -> dict:  # type: ignore[type-arg]
+        started = bot.handle("recheck PP-1", ENGINEER)
+        assert isinstance(started, Started), started
+        bot.runner.wait(started.run_id, timeout=120)
+        return next(r for r in runs.results_of(bot.store, started.run_id) if r["step"] == "recheck")
+
+    still = recheck()  # 1.1 is still deployed: the order of several items fails again
+    assert still["status"] == "fail" and "PP-1 commented" in still["summary"]
+    deployed = bot.handle("deploy shop 1.0", ENGINEER)
+    assert isinstance(deployed, Started)
+    bot.runner.wait(deployed.run_id, timeout=60)
+    fixed = recheck()
+    assert fixed["status"] == "pass" and "PP-1 resolved" in fixed["summary"]
+    listed = bot.handle("defects 1.1", VIEWER)
+    assert isinstance(listed, Reply) and listed.text.startswith("0 open of 1 defect(s)")
+    again = bot.handle("recheck PP-1", ENGINEER)
+    assert isinstance(again, Reply) and "only open defects are rechecked" in again.text

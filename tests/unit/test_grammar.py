@@ -105,7 +105,7 @@ def test_option_without_value_is_refused() -> None:
 
 
 def test_option_choices_are_enforced() -> None:
-    with pytest.raises(UsageError, match="must be one of md, json"):
+    with pytest.raises(UsageError, match="must be one of md, html, json"):
         parse("report 3 --format pdf")
 
 
