@@ -300,20 +300,9 @@ def _report(
     if chart is not None:
         artifacts.append(chart)
     artifacts += _step_charts(results, out_dir)
-    markdown = render_markdown(
-        run,
-        results,
-        gate,
-        ctx.settings.gate,
-        charts=artifacts,
-        narrative=summary,
-        defects=defects,
-    )
-    path = out_dir / "readiness.md"
-    path.write_text(markdown, encoding="utf-8")
-    html = out_dir / "readiness.html"
-    html.write_text(
-        render_html(
+    path, html = out_dir / "readiness.md", out_dir / "readiness.html"
+    for target, render in ((path, render_markdown), (html, render_html)):
+        text = render(
             run,
             results,
             gate,
@@ -321,9 +310,8 @@ def _report(
             charts=artifacts,
             narrative=summary,
             defects=defects,
-        ),
-        encoding="utf-8",
-    )
+        )
+        target.write_text(text, encoding="utf-8")
     outcome.report_path = str(path)
     status = {GO: Status.PASS, GO_WITH_RISK: Status.WARN}.get(gate.verdict, Status.FAIL)
     return Result(
