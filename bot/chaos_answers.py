@@ -127,8 +127,8 @@ def _decide(settings: Settings, store: Store, command: Command, role: str, user:
         raise UsageError(f"run {run_id} is not a chaos run")
     if job is None or job["status"] not in jobs.ACTIVE_STATES:
         raise UsageError(f"run {run_id} is not waiting for an approval (it is finished)")
-    if approvals.latest(store, run_id, approval.SUBJECT) is not None:
-        decided = approvals.latest(store, run_id, approval.SUBJECT) or {}
+    decided = approvals.latest(store, run_id, approval.SUBJECT)
+    if decided is not None:
         raise UsageError(f"run {run_id} was already {decided['decision']}d by {decided['user']}")
     reason = str(command.options.get("reason") or "")
     decision: approvals.Decision = "approve" if action == "approve" else "reject"

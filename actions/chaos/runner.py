@@ -95,7 +95,8 @@ class ChaosRunner:
             chaos_store.record_applied(self.ctx.store, self.exp_id, step)
         traffic = self._traffic()
         origin = time.time()
-        status, left = "done", ["the rollbacks did not run"]
+        status: chaos_store.FinalStatus = "done"
+        left = ["the rollbacks did not run"]
         try:
             status = self._method()
         finally:
@@ -110,13 +111,12 @@ class ChaosRunner:
                     # kept for the start-up recovery; the environment is free meanwhile
                     chaos_store.leave_for_recovery(self.ctx.store, self.exp_id)
                 else:
-                    final = status if status in ("done", "aborted", "stopped") else "done"
-                    chaos_store.finish_experiment(self.ctx.store, self.exp_id, final)  # type: ignore[arg-type]
+                    chaos_store.finish_experiment(self.ctx.store, self.exp_id, status)
         return self._result(started, origin, traffic, left)
 
     # -- phases ------------------------------------------------------------------------
 
-    def _method(self) -> str:
+    def _method(self) -> chaos_store.FinalStatus:
         st = self.state
         try:
             self.ctx.progress(f"chaos {self.name}: checking the steady state before any fault")
@@ -133,7 +133,7 @@ class ChaosRunner:
                     self._fault(index, action)
         except Stop as stop:
             st.reasons.append(str(stop))
-            return st.ending
+            return "aborted" if st.ending == "aborted" else "stopped"
         return "done"
 
     def _fault(self, index: int, fault: Fault) -> None:

@@ -85,23 +85,13 @@ def budget(settings: Settings) -> int:
 
 def run_evidence(settings: Settings, store: Store, run_id: int) -> Evidence:
     """Everything stored about a run, as numbered evidence within the analyst's budget."""
-    results = [
-        Result.model_validate(body)
-        for body in runs.results_of(store, run_id)
-        if body["step"] != "report"
-    ]
+    bodies = runs.results_of(store, run_id)
+    results = [Result.model_validate(body) for body in bodies if body["step"] != "report"]
+    mined = next((b.get("data", {}).get("mined") for b in bodies if b["step"] == "report"), None)
     run = runs.get_run(store, run_id) or {}
     if run.get("app"):  # measurements against the baseline: what changed
         table = baseline_table(store, settings.gate, run["app"], run.get("baseline"), run_id)
         results = baseline.with_baseline(results, table)
-    mined = next(
-        (
-            body.get("data", {}).get("mined")
-            for body in runs.results_of(store, run_id)
-            if body["step"] == "report"
-        ),
-        None,
-    )
     events = run_events(store, run_id)
     return build_evidence(results, mined=mined, events=events, budget_tokens=budget(settings))
 
