@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from actions.chaos.policy import ChaosPolicy
 from actions.defects.config import DefectsConfig
 from actions.insight.config import InsightConfig
+from actions.report.approval import ApprovalConfig
 from actions.report.criteria import parse_criterion
+from actions.report.failure_notice import NotificationsConfig
+from actions.report.risk import RiskConfig
 from actions.scan.config import ScanConfig
 from actions.telemetry.credentials import BackendName, Credentials, read_credentials
 from actions.telemetry.policy import RollbackPolicy
@@ -207,6 +210,7 @@ class GateConfig(Strict):
     compare_with: Literal["single_result", "several_results"] = "single_result"
     number_of_comparison_results: int = Field(3, ge=1, le=50)
     include_result_with_score: Literal["pass", "pass_or_warn", "all"] = "pass"
+    risk: RiskConfig = Field(default_factory=RiskConfig)  # the verdict's weights and thresholds
 
     @property
     def comparison_count(self) -> int:
@@ -236,7 +240,6 @@ class PermissionsConfig(Strict):
 
 class ChannelsConfig(Strict):
     default: str | None = None
-    notifications: dict[str, str] = Field(default_factory=dict)
 
 
 class ScheduleConfig(Strict):
@@ -271,6 +274,8 @@ class Settings(Strict):
     chaos: ChaosPolicy = Field(default_factory=lambda: ChaosPolicy())
     insight: InsightConfig = Field(default_factory=InsightConfig)
     defects: DefectsConfig = Field(default_factory=DefectsConfig)
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
     _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
 

@@ -3,35 +3,28 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from actions.chaos import step as chaos_step
 from actions.config import STEPS, Settings
 from actions.context import RunContext
-from actions.defects.filing import file_findings
 from actions.defects.recheck import find_defect, settle, verdict
 from actions.defects.tracker import make_tracker
-from actions.defects.triage import summary_by_severity
 from actions.deploy import parity
 from actions.deploy import step as deploy_step
 from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
 from actions.environments.kubernetes.environment import KubernetesEnvironment
 from actions.errors import Cancelled, PreprodError
-from actions.insight.redact import redact, redact_result
-from actions.insight.run_insight import mine_service_logs, narrate, run_events
-from actions.report import baseline
-from actions.report.charts import history_of, load_chart
-from actions.report.comparison import baseline_table
-from actions.report.gate import GO, GO_WITH_RISK, GateOutcome, evaluate
-from actions.report.readiness import render_html, render_markdown
-from actions.result import Artifact, Result, Status, utcnow
+from actions.insight.redact import redact_result
+from actions.report import step as report_step
+from actions.report.charts import history_of
+from actions.report.gate import GateOutcome
+from actions.report.step import Subject
+from actions.result import Result, Status
 from actions.run_watch import RunWatch, baseline_run, result_of
 from actions.scan import step as scan_step
 from actions.scan.config import resolve_source
@@ -138,7 +131,16 @@ def execute(
             ctx.step = "report"
             position = request.plan.index("report")
             runs.start_step(ctx.store, int(ctx.run_id), position, "report")
-            _finish(ctx, position, _report(request, outcome, ctx=ctx, env=env), outcome)
+            subject = Subject(request.verb, request.app, request.version, request.baseline)
+            made = report_step.report(
+                subject,
+                outcome.results,
+                baseline_load=_baseline_load(request, ctx),
+                ctx=ctx,
+                env=env,
+            )
+            outcome.gate, outcome.report_path = made.gate, made.path
+            _finish(ctx, position, made.result, outcome)
     finally:
         ctx.step = None
         watch.stop()
@@ -250,15 +252,6 @@ def _scan(request: RunRequest, app_name: str, urls: dict[str, str], *, ctx: RunC
     return scan_step.run(request_, ctx=ctx)
 
 
-def _with_baseline(request: RunRequest, results: list[Result], ctx: RunContext) -> list[Result]:
-    if not request.app:
-        return results
-    table = baseline_table(
-        ctx.store, ctx.settings.gate, request.app, request.baseline, int(ctx.run_id)
-    )
-    return baseline.with_baseline(results, table)
-
-
 def _early_warning(request: RunRequest, ctx: RunContext) -> EarlyWarning:
     """A watcher of the load's live figures, with the baseline run's load as the normal band."""
     rows = history_of(_baseline_load(request, ctx))
@@ -277,63 +270,6 @@ def _baseline_load(request: RunRequest, ctx: RunContext) -> Result | None:
     return result_of(ctx, found, "load") if found else None
 
 
-def _report(
-    request: RunRequest, outcome: RunOutcome, *, ctx: RunContext, env: Environment
-) -> Result:
-    started = utcnow()
-    results = _with_baseline(request, outcome.results, ctx)
-    gate = evaluate(results, ctx.settings.slos, ctx.settings.gate)
-    outcome.gate = gate
-    defects = _file_defects(request, results, ctx=ctx) if request.verb == "ready" else None
-    ctx.progress("mining the services' logs and drafting the summary")
-    summary, mined = _narrative(request, results, gate, ctx=ctx, env=env)
-    run = runs.get_run(ctx.store, int(ctx.run_id)) or {}
-    out_dir = Path(ctx.step_dir("report"))
-    artifacts = []
-    chart = load_chart(
-        results,
-        _baseline_load(request, ctx),
-        out_dir,
-        label=f"{request.app} {request.version}",
-        baseline_label=f"{request.app} {request.baseline}" if request.baseline else "baseline",
-    )
-    if chart is not None:
-        artifacts.append(chart)
-    artifacts += _step_charts(results, out_dir)
-    path, html = out_dir / "readiness.md", out_dir / "readiness.html"
-    for target, render in ((path, render_markdown), (html, render_html)):
-        text = render(
-            run,
-            results,
-            gate,
-            ctx.settings.gate,
-            charts=artifacts,
-            narrative=summary,
-            defects=defects,
-        )
-        target.write_text(text, encoding="utf-8")
-    outcome.report_path = str(path)
-    status = {GO: Status.PASS, GO_WITH_RISK: Status.WARN}.get(gate.verdict, Status.FAIL)
-    return Result(
-        step="report",
-        status=status,
-        summary=f"verdict {gate.verdict}" + (f", SLO score {gate.score:g}%" if gate.score else ""),
-        artifacts=[
-            Artifact(name="readiness.md", path=str(path), kind="report"),
-            Artifact(name="readiness.html", path=str(html), kind="report"),
-            *artifacts,
-        ],
-        data={
-            "gate": gate.model_dump(),
-            "verdict": gate.verdict,
-            "mined": mined,
-            "narrative": summary,
-            "defects": defects,
-        },
-        started_at=started,
-    )
-
-
 def _settle_recheck(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext) -> Result:
     """After a recheck's step: resolve the defect when its finding is gone, else comment."""
     key, step = request.recheck or "", request.plan[0]
@@ -346,72 +282,3 @@ def _settle_recheck(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext
         return Result(step="recheck", status=Status.ERROR, summary=f"{key}: {exc}")
     status = {"fixed": Status.PASS, "still failing": Status.FAIL}.get(found.outcome, Status.WARN)
     return Result(step="recheck", status=status, summary=done, data={"defect": key})
-
-
-def _file_defects(request: RunRequest, results: list[Result], *, ctx: RunContext) -> dict[str, Any]:
-    """File the run's findings in the defect tracker (triaged, de-duplicated by fingerprint);
-    a tracker that fails is said in the report, it does not fail the run."""
-    run = runs.get_run(ctx.store, int(ctx.run_id)) or {"id": int(ctx.run_id)}
-    try:
-        tracker = make_tracker(ctx.settings, ctx.store, os.environ)
-        filing = file_findings(results, run=run, settings=ctx.settings, tracker=tracker)
-        release = request.version
-        still_open = [d for d in tracker.list(release) if d.status == "open"]
-    except PreprodError as exc:
-        ctx.warn(f"defects were not filed: {exc}")
-        return {"error": str(exc)}
-    if filing.filed or filing.matched:
-        ctx.progress(f"defects: {filing.summary}")
-    return {
-        "tracker": filing.tracker,
-        "summary": filing.summary,
-        "filed": [f.model_dump() for f in filing.filed],
-        "matched": [f.model_dump() for f in filing.matched],
-        "open": summary_by_severity(still_open),
-        "open_keys": [f"{d.key} ({d.severity}) {d.title}" for d in still_open[:20]],
-    }
-
-
-def _narrative(
-    request: RunRequest,
-    results: list[Result],
-    gate: GateOutcome,
-    *,
-    ctx: RunContext,
-    env: Environment,
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The report's summary (LLM or built-in) and the mined logs of the run's services."""
-    app = ctx.settings.apps.get(request.app or "")
-    events = run_events(ctx.store, int(ctx.run_id))
-    mined = mine_service_logs(env, sorted(app.services), events) if app else None
-    drafted = narrate(
-        ctx.settings,
-        ctx.store,
-        int(ctx.run_id),
-        results,
-        verdict=gate.verdict,
-        reasons=gate.reasons,
-        mined=mined,
-        events=events,
-    )
-    summary = {
-        "text": redact(drafted.text),
-        "source": drafted.source,
-        "model": drafted.model,
-        "fallback": drafted.fallback_reason,
-    }
-    return summary, mined
-
-
-def _step_charts(results: list[Result], out_dir: Path) -> list[Artifact]:
-    """Charts the steps drew themselves (a chaos experiment's), copied beside the report."""
-    copied = []
-    for result in results:
-        for artifact in result.artifacts:
-            source = Path(artifact.path)
-            if artifact.kind != "chart" or not source.is_file():
-                continue
-            target = out_dir / f"{result.step}-{source.name}"
-            shutil.copyfile(source, target)
-            copied.append(Artifact(name=target.name, path=str(target), kind="chart"))
-    return copied

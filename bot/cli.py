@@ -146,6 +146,7 @@ def run_command(argv: list[str], view: TerminalView | None = None) -> int:
         return _follow(bot, outcome, words, view)
     finally:
         bot.runner.shutdown()
+        bot.notifier.close()
 
 
 def _follow(bot: Preprod, started: Started, words: list[str], view: TerminalView) -> int:

@@ -28,9 +28,11 @@ from bot import (
     insight_answers,
     load_profile,
     permissions,
+    report_approval,
 )
 from bot.grammar import Command, nearest
 from bot.jobs import JobRunner
+from bot.notify import FailureNotifier
 from bot.replies import Caller, Reply, Started
 from bot.verbs import VERBS
 from storage import audit, jobs, runs
@@ -58,6 +60,8 @@ class Preprod:
         self.env_factory = env_factory
         self.schedules: object | None = None
         self.runner.subscribe(self._audit_finish)
+        self.notifier = FailureNotifier(settings, store, environ=os.environ)
+        self.runner.subscribe(self.notifier.event)
 
     def role(self, caller: Caller) -> str:
         if caller.role is not None:
@@ -150,6 +154,8 @@ class Preprod:
             return chaos_answers.answer(self.settings, self.store, command, self.role(caller), who)
         if verb == "defects":
             return defect_answers.defects(self, command)
+        if verb in ("approve", "reject"):
+            return report_approval.decide(self, command, caller, self.role(caller))
         if verb == "logs":
             return insight_answers.logs(self, command)
         if verb == "rca":

@@ -184,12 +184,21 @@ VERBS: dict[str, Verb] = {
         ),
         Verb(
             "approve",
-            "approve a readiness report (release managers)",
+            "approve a run's readiness report (the quorum's seats; a no-go needs --override)",
             ("run",),
-            role="release-manager",
+            (Option("override", "approve a no-go anyway, saying why", "REASON"),),
+            role="viewer",  # and a seat of `approval.seats`, checked on use
             mutating=True,
-            available=False,
-            later="approval in the thread",
+            examples=("approve 42", 'approve 42 --override "known issue, fixed by flag"'),
+        ),
+        Verb(
+            "reject",
+            "reject a run's readiness report, saying why",
+            ("run",),
+            (Option("reason", "why the release must not ship", "TEXT"),),
+            role="viewer",  # and a seat of `approval.seats`, checked on use
+            mutating=True,
+            examples=('reject 42 --reason "checkout p95 regressed"',),
         ),
         Verb(
             "history",

@@ -225,4 +225,22 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX defect_comments_by_defect ON defect_comments (defect_id);
         """,
     ),
+    (
+        7,
+        """
+        ALTER TABLE approvals ADD COLUMN seats TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE approvals ADD COLUMN override TEXT NOT NULL DEFAULT '';
+        CREATE TABLE promotions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            kind TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            status INTEGER,
+            detail TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX promotions_by_run ON promotions (run_id);
+        """,
+    ),
 ]

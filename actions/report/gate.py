@@ -1,14 +1,26 @@
-"""The quality gate: SLO objectives scored in the spirit of Keptn, and the verdict. Pure."""
+"""The quality gate: SLO objectives scored in the spirit of Keptn, then risk and verdict. Pure."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
 from actions.config import SLO, GateConfig
 from actions.report.criteria import parse_criterion
-from actions.result import Measurement, Result, Status
+from actions.report.risk import (
+    GO,
+    GO_WITH_RISK,
+    NO_GO,
+    Contribution,
+    ObjectiveView,
+    OpenDefect,
+    SloScore,
+    assess,
+)
+from actions.result import Measurement, Result
 
-GO, GO_WITH_RISK, NO_GO = "go", "go with risk", "no-go"
+__all__ = ["GO", "GO_WITH_RISK", "NO_GO", "GateOutcome", "OpenDefect", "evaluate"]
 
 
 class ObjectiveScore(BaseModel):
@@ -32,6 +44,8 @@ class GateOutcome(BaseModel):
     status: str = "pass"  # pass | warn | fail
     verdict: str = GO
     reasons: list[str] = Field(default_factory=list)
+    risk: float | None = None  # 0-100, from the contributions
+    contributions: list[Contribution] = Field(default_factory=list)
 
 
 def find_measurement(results: list[Result], slo: SLO) -> Measurement | None:
@@ -83,23 +97,33 @@ def score_objective(slo: SLO, measurement: Measurement | None) -> ObjectiveScore
     )
 
 
-def evaluate(results: list[Result], slos: list[SLO], config: GateConfig) -> GateOutcome:
-    """Score the SLOs on the results, then combine with the steps' statuses into a verdict."""
+def evaluate(
+    results: list[Result],
+    slos: list[SLO],
+    config: GateConfig,
+    open_defects: Iterable[OpenDefect] = (),
+) -> GateOutcome:
+    """Score the SLOs on the results, then weigh all the evidence into a risk and a verdict."""
     outcome = GateOutcome()
     outcome.objectives = [score_objective(s, find_measurement(results, s)) for s in slos]
+    slo_score = None
     if outcome.objectives:
         total = sum(o.weight for o in outcome.objectives)
         outcome.score = round(100.0 * sum(o.score for o in outcome.objectives) / total, 1)
-        if outcome.score >= config.pass_score:
-            outcome.status = "pass"
-        elif outcome.score >= config.warning_score:
-            outcome.status = "warn"
-        else:
-            outcome.status = "fail"
+        slo_score = SloScore(
+            score=outcome.score, pass_score=config.pass_score, warning_score=config.warning_score
+        )
+        outcome.status = slo_score.band
         failed_keys = [o for o in outcome.objectives if o.key and o.status in ("fail", "nodata")]
         if failed_keys:
             outcome.status = "fail"
-    outcome.verdict, outcome.reasons = _verdict(results, outcome, config)
+    views = [
+        ObjectiveView(name=o.name, status=o.status, key=o.key, shown=_shown(o))
+        for o in outcome.objectives
+    ]
+    risk = assess(results, views, slo_score, open_defects, config.risk)
+    outcome.verdict, outcome.reasons = risk.verdict, risk.reasons
+    outcome.risk, outcome.contributions = risk.score, risk.contributions
     return outcome
 
 
@@ -107,37 +131,3 @@ def _shown(o: ObjectiveScore) -> str:
     where = f" on {o.endpoint}" if o.endpoint else ""
     value = "no data" if o.value is None else f"{round(o.value, 2):g}{o.unit and ' ' + o.unit}"
     return f"{o.name}{where}: {value} (objective {o.objective})"
-
-
-def _verdict(results: list[Result], gate: GateOutcome, config: GateConfig) -> tuple[str, list[str]]:
-    no_go: list[str] = []
-    risk: list[str] = []
-    for r in results:
-        if r.status in (Status.FAIL, Status.ERROR):
-            word = "failed" if r.status == Status.FAIL else "could not run"
-            no_go.append(f"{r.step} {word}: {r.summary}")
-        elif r.status == Status.WARN:
-            risk.append(f"{r.step} warned: {r.summary}")
-    for o in gate.objectives:
-        if o.key and o.status in ("fail", "nodata"):
-            no_go.append(f"key SLO failed: {_shown(o)}")
-        elif o.status in ("fail", "nodata"):
-            risk.append(f"SLO failed: {_shown(o)}")
-        elif o.status == "warn":
-            risk.append(f"SLO in warning: {_shown(o)}")
-    if gate.score is not None:
-        line = f"SLO score {gate.score:g}% (pass ≥ {config.pass_score:g}%, "
-        line += f"warning ≥ {config.warning_score:g}%)"
-        if gate.status == "fail" and not any(r.startswith("key SLO") for r in no_go):
-            no_go.append(line + ": below the warning threshold")
-        elif gate.status == "warn":
-            risk.append(line + ": in the warning band")
-    if no_go:
-        return NO_GO, no_go + risk
-    if risk:
-        return GO_WITH_RISK, risk
-    passed = [r.step for r in results if r.status == Status.PASS]
-    reasons = [f"every step passed ({', '.join(passed)})"] if passed else []
-    if gate.score is not None:
-        reasons.append(f"SLO score {gate.score:g}% with every key SLO met")
-    return GO, reasons

@@ -35,12 +35,24 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["num"] = _num
+    env.filters["source"] = source_text
     env.filters["change"] = change_text
     env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
     env.filters["indent_block"] = lambda text: "\n".join(
         "  " + line.replace("```", "'''") for line in str(text).splitlines()
     )
     return env
+
+
+def source_text(source: str) -> str:
+    """Where a reason comes from, in words: `finding:e2e:ab12…` -> `finding ab12… in e2e`."""
+    kind, _, rest = source.partition(":")
+    if kind == "finding":
+        step, _, fingerprint = rest.partition(":")
+        return f"finding {fingerprint[:8]} in {step}"
+    if kind == "slo-score":
+        return "SLO score"
+    return {"step": "step", "slo": "SLO", "defect": "defect"}.get(kind, kind) + f" {rest}"
 
 
 def endpoint_rows(results: list[Result]) -> list[dict[str, Any]]:
@@ -115,10 +127,14 @@ def _context(
         ({"step": r.step, **f.model_dump()} for r in results for f in r.findings),
         key=lambda f: -Severity(f["severity"]).rank,
     )
+    contributions = sorted(gate.contributions, key=lambda c: (not c.blocking, -c.points))
+    contributed = {c.reason for c in contributions}
     return {
         "run": run,
         "results": results,
         "gate": gate,
+        "contributions": contributions,
+        "plain_reasons": [r for r in gate.reasons if r not in contributed],
         "gate_config": gate_config,
         "verdict_mark": MARKS.get(gate.verdict, ""),
         "endpoints": endpoint_rows(results),
@@ -136,7 +152,9 @@ def render_json(run: dict[str, Any], results: list[Result], gate: GateOutcome) -
         "run": run,
         "verdict": gate.verdict,
         "score": gate.score,
+        "risk": gate.risk,
         "reasons": gate.reasons,
+        "contributions": [c.model_dump() for c in gate.contributions],
         "objectives": [o.model_dump() for o in gate.objectives],
         "steps": [r.model_dump(mode="json") for r in results],
     }

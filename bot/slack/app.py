@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.slack import report_blocks
 from bot.slack.approval_blocks import APPROVE_ACTION, REJECT_ACTION
 from bot.slack.dedupe import DeliveryDedupe
 from bot.slack.failures import Failures
@@ -48,6 +49,10 @@ def build_app(
     app.action(CANCEL_ACTION)(listeners.cancel)
     app.action(APPROVE_ACTION)(listeners.approve)
     app.action(REJECT_ACTION)(listeners.reject)
+    app.action(report_blocks.APPROVE_ACTION)(listeners.report_approve)
+    app.action(report_blocks.REJECT_ACTION)(listeners.report_reject)
+    app.view(report_blocks.REJECT_VIEW)(listeners.reason_given)
+    app.view(report_blocks.OVERRIDE_VIEW)(listeners.reason_given)
     app.error(failures.bolt_error)
     return app
 

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack
 
+from actions.report.gate import NO_GO
 from bot.replies import Caller, Reply, Started
 from bot.service import Preprod
-from bot.slack import blocks, commands
+from bot.slack import blocks, commands, report_blocks
 from bot.slack.failures import Failures
 from bot.slack.groups import GroupDirectory
 from bot.slack.metrics import SlackMetrics
 from bot.slack.web import SlackWeb
-from storage import jobs
+from storage import jobs, runs
 
 Body = Mapping[str, Any]
+_STRAIGHT = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 
 class Listeners:
@@ -64,9 +68,14 @@ class Listeners:
         if body.get("response_url"):
             binding["response_url"] = str(body["response_url"])
         outcome = self.bot.handle(text, caller, **binding)
-        self._count(commands.verb_of(text), outcome, "command")
+        verb = commands.verb_of(text)
+        self._count(verb, outcome, "command")
         if isinstance(outcome, Started):
             return  # the thread reporter posts the run's status message
+        decided = commands.run_id_of(text.split()[1]) if len(text.split()) > 1 else None
+        decision = verb in ("approve", "reject") and outcome.ok and decided is not None
+        if decision and self.say_in_thread(int(decided or 0), outcome):
+            return  # a decision is said where the team sees it
         if body.get("response_url"):
             self._respond(str(body["response_url"]), outcome)
 
@@ -113,6 +122,85 @@ class Listeners:
         ack()
         command = "chaos reject {run} --reason 'rejected in Slack'"
         self._hand_off(lambda b: self._button(b, command, "chaos"), body, "button")
+
+    # Approve / Reject of a readiness report -------------------------------------------------
+
+    def report_approve(self, ack: Ack, body: dict[str, Any]) -> None:
+        """Approve at once; a no-go first asks, in a modal, why it may ship anyway."""
+        ack()
+        run_id = self._clicked_run(body)
+        run = runs.get_run(self.bot.store, run_id) if run_id is not None else None
+        if run is not None and run.get("verdict") == NO_GO:
+            self._ask_reason(body, int(run["id"]), "override")
+            return
+        self._hand_off(lambda b: self._decide(b, "approve {run}", run_id), body, "button")
+
+    def report_reject(self, ack: Ack, body: dict[str, Any]) -> None:
+        """A rejection needs a reason: ask for it in a modal (opened within Slack's 3 s)."""
+        ack()
+        run_id = self._clicked_run(body)
+        if run_id is None:
+            self._hand_off(lambda b: self._decide(b, "reject {run}", None), body, "button")
+            return
+        self._ask_reason(body, run_id, "reject")
+
+    def reason_given(self, ack: Ack, body: dict[str, Any]) -> None:
+        """The modal's submission: the decision with its reason, as the member who typed it."""
+        ack()  # closes the modal
+        view = body.get("view") or {}
+        meta = json.loads(view.get("private_metadata") or "{}")
+        run_id = commands.run_id_of(str(meta.get("run") or ""))
+        reason = shlex.quote(report_blocks.submitted_reason(view).translate(_STRAIGHT))
+        if view.get("callback_id") == report_blocks.OVERRIDE_VIEW:
+            command = f"approve {{run}} --override {reason}"
+        else:
+            command = f"reject {{run}} --reason {reason}"
+        where = {**body, "channel": {"id": str(meta.get("channel") or "")}}
+        self._hand_off(lambda b: self._decide(b, command, run_id), where, "modal")
+
+    def _clicked_run(self, body: Body) -> int | None:
+        return commands.run_id_of((body.get("actions") or [{}])[0].get("value"))
+
+    def _ask_reason(self, body: Body, run_id: int, kind: str) -> None:
+        channel = str((body.get("channel") or {}).get("id") or "")
+        view = report_blocks.reason_modal(run_id, kind, channel)
+        if self.web.open_view(str(body.get("trigger_id") or ""), view) is None and body.get(
+            "response_url"
+        ):
+            how = f'`/preprod reject {run_id} --reason "…"`'
+            if kind == "override":
+                how = f'`/preprod approve {run_id} --override "…"`'
+            self._respond(str(body["response_url"]), Reply(f"I could not ask why here: {how}"))
+
+    def _decide(self, body: Body, command: str, run_id: int | None) -> None:
+        """Run the decision as the member; say it in the run's thread, or refuse to them alone."""
+        who = body.get("user") or {}
+        user = str(who.get("id") or "")
+        channel = str((body.get("channel") or {}).get("id") or "")
+        if run_id is None:
+            outcome: Reply | Started = Reply("this button does not name a run", kind="error")
+        else:
+            name = str(who.get("username") or who.get("name") or user)
+            outcome = self.bot.handle(command.format(run=run_id), self._member(user, name, channel))
+        self._count(command.split()[0], outcome, "button")
+        if not isinstance(outcome, Reply):
+            return
+        if outcome.ok and run_id is not None and self.say_in_thread(run_id, outcome):
+            return
+        fallback, reply_blocks = blocks.reply_message(outcome)
+        if body.get("response_url"):
+            self._respond(str(body["response_url"]), outcome)
+        elif channel and user:
+            self.web.ephemeral(channel, user, fallback, reply_blocks)
+
+    def say_in_thread(self, run_id: int, reply: Reply) -> bool:
+        """Post a reply in the run's thread, for everyone; False when the run has no thread."""
+        job = jobs.get_job(self.bot.store, run_id)
+        if not job or not job.get("channel") or not (job.get("thread_ts") or job.get("status_ts")):
+            return False
+        fallback, reply_blocks = blocks.reply_message(reply)
+        thread = job.get("thread_ts") or job.get("status_ts")
+        return self.web.post(job["channel"], fallback, reply_blocks, thread_ts=thread) is not None
 
     def _button(self, body: Body, command: str, verb: str) -> None:
         """A button naming a run: its command, as the member who pressed it (roles apply)."""

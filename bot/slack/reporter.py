@@ -19,7 +19,7 @@ from typing import Any
 
 from actions.context import Event
 from bot.replies import Reply
-from bot.slack import blocks, run_blocks
+from bot.slack import blocks, report_blocks, run_blocks
 from bot.slack.approval_blocks import approval_message
 from bot.slack.throttle import Throttle
 from bot.slack.web import SlackWeb
@@ -203,7 +203,9 @@ class ThreadReporter:
         if run is not None and thread is not None:
             status = str(event.data.get("status") or run.get("status") or "done")
             if status == "done" and run.get("verdict"):
-                self._reply(run_id, run_blocks.verdict_message(run, self._gate(run_id)))
+                data = self._report_data(run_id)
+                gate, defects = data.get("gate"), data.get("defects")
+                self._reply(run_id, report_blocks.verdict_message(run, gate, defects))
             else:
                 self._reply(run_id, run_blocks.ended_message(run, status, event.message))
             if status == "done":
@@ -218,20 +220,23 @@ class ThreadReporter:
         while len(self._done_with) > 1000:
             self._done_with.popitem(last=False)
 
-    def _gate(self, run_id: int) -> dict[str, Any] | None:
+    def _report_data(self, run_id: int) -> dict[str, Any]:
+        """What the report step kept (`gate`, `defects`, ...), or nothing."""
         for result in runs.results_of(self.store, run_id):
             if result.get("step") == "report":
-                gate = (result.get("data") or {}).get("gate")
-                return gate if isinstance(gate, dict) else None
-        return None
+                return dict(result.get("data") or {})
+        return {}
 
     def _upload(self, run: dict[str, Any], thread: _Thread) -> None:
         path = run.get("report_path")
+        release = "-".join(x for x in (run.get("app"), run.get("version")) if x)
+        stem = f"preprod-run-{run['id']}{'-' + release if release else ''}-readiness"
+        title = f"Readiness report, run #{run['id']}" + (f" ({release})" if release else "")
         if path and Path(path).is_file():
-            release = "-".join(x for x in (run.get("app"), run.get("version")) if x)
-            name = f"preprod-run-{run['id']}{'-' + release if release else ''}-readiness.md"
-            title = f"Readiness report, run #{run['id']}" + (f" ({release})" if release else "")
-            self.web.upload(thread.channel, thread.thread_ts, path, name, title)
+            html = Path(path).with_suffix(".html")
+            if html.is_file():
+                self.web.upload(thread.channel, thread.thread_ts, str(html), f"{stem}.html", title)
+            self.web.upload(thread.channel, thread.thread_ts, path, f"{stem}.md", title + " (MD)")
         for chart in self._charts(int(run["id"])):
             chart_name = f"preprod-run-{run['id']}-{Path(chart).name}"
             title = "Load chart" if Path(chart).name == "load.png" else f"Chart {Path(chart).stem}"

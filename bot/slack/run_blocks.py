@@ -1,4 +1,4 @@
-"""Block Kit for a run's thread: status message, step replies, verdict. Pure: data in, blocks out.
+"""Block Kit for a run's thread: status message, step replies, endings. Pure: data in, blocks out.
 
 (Shared pieces and escaping live in `blocks.py`.)
 """
@@ -28,8 +28,6 @@ RUN_EMOJI = {
     "cancelled": ":no_entry_sign:",
     "interrupted": ":warning:",
 }
-VERDICT_EMOJI = {"go": ":large_green_circle:", "go with risk": ":large_yellow_circle:"}
-OBJECTIVE_EMOJI = {"pass": ":white_check_mark:", "warn": ":warning:", "fail": ":x:"}
 
 
 def _status_line(status: str | None) -> str:
@@ -152,43 +150,6 @@ def _measurement(m: Mapping[str, Any]) -> str:
     shown = f"{round(value, 2):g}" if isinstance(value, int | float) else str(value)
     unit = f" {m['unit']}" if m.get("unit") else ""
     return f"{escape(m.get('name', '?'))} *{escape(shown)}*{escape(unit)}"
-
-
-def verdict_message(
-    run: Mapping[str, Any], gate: Mapping[str, Any] | None
-) -> tuple[str, list[Block]]:
-    """The verdict of a readiness run and how it was reached."""
-    verdict = run.get("verdict") or (gate or {}).get("verdict") or "none"
-    emoji = VERDICT_EMOJI.get(verdict, ":red_circle:")
-    score = (gate or {}).get("score")
-    title = f"Verdict for run #{run['id']}: {verdict.upper()}"
-    blocks = [header(title)]
-    what = f"{emoji} *{escape(verdict)}*"
-    if run.get("app"):
-        what += f" for `{escape(run['app'])} {escape(run.get('version') or '')}`"
-    if score is not None:
-        what += f" · SLO score *{score:g}%*"
-    blocks.append(section(what))
-    objectives = list((gate or {}).get("objectives") or [])
-    if objectives:
-        blocks.append(section("\n".join(_objective(o) for o in objectives[:20])))
-    reasons = list((gate or {}).get("reasons") or [])
-    if reasons:
-        blocks.append(section("\n".join(f"• {escape(cut(r, 300))}" for r in reasons[:10])))
-    blocks.append(context("The full readiness report is attached below."))
-    return f"run #{run['id']} verdict: {verdict}", blocks
-
-
-def _objective(o: Mapping[str, Any]) -> str:
-    emoji = OBJECTIVE_EMOJI.get(o.get("status", ""), ":grey_question:")
-    value = o.get("value")
-    unit = f" {o['unit']}" if o.get("unit") else ""
-    shown = "no data" if value is None else f"{round(value, 2):g}{unit}"
-    key = " _(key)_" if o.get("key") else ""
-    return (
-        f"{emoji} {escape(o.get('name', '?'))}{key}: *{escape(shown)}* "
-        f"(objective {escape(o.get('objective', '?'))})"
-    )
 
 
 def ended_message(run: Mapping[str, Any], status: str, message: str) -> tuple[str, list[Block]]:

@@ -96,6 +96,7 @@ def run_server(
             handler.close()
         schedules.shutdown()
         bot.runner.shutdown()
+        bot.notifier.close()
         surface.close()
         store.close()
     return EXIT_OK

@@ -77,6 +77,7 @@ def assemble(
     reporter = ThreadReporter(web, bot.store, interval=update_interval)
     reporter.start()
     bot.runner.subscribe(reporter.event)
+    bot.notifier.slack = lambda channel, text, blocks: web.post(channel, text, blocks)
     wsgi = make_wsgi(
         None if socket_mode else app, metrics=metrics, health=_health(bot, socket_mode)
     )

@@ -89,6 +89,21 @@ class SlackWeb:
             title=title,
         )
 
+    def ephemeral(self, channel: str, user: str, text: str, blocks: list[Any]) -> Any:
+        """A message only `user` sees in `channel`."""
+        return self.call(
+            "chat.postEphemeral",
+            self.client.chat_postEphemeral,
+            channel=channel,
+            user=user,
+            text=text,
+            blocks=blocks,
+        )
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> Any:
+        """Open a modal; Slack accepts the trigger_id only within 3 s of the click."""
+        return self.call("views.open", self.client.views_open, trigger_id=trigger_id, view=view)
+
     def respond(self, url: str, message: dict[str, Any]) -> bool:
         """POST a message to an interaction's response_url (ephemeral unless said otherwise)."""
         try:

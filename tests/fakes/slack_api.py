@@ -88,6 +88,8 @@ class FakeSlackAPI:
         self.socket_mode_url: str | None = None
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}  # modals opened, by view id
+        self.expired_triggers: set[str] = set()  # trigger_ids older than Slack's 3 s
         self._calls: list[Call] = []
         self._knobs: dict[str, list[_Knob]] = {}
         self._cond = threading.Condition()
@@ -310,6 +312,24 @@ class FakeSlackAPI:
                     completed=True,
                 )
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+    def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A modal opened from an interaction: needs its fresh trigger_id and a valid view."""
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if str(params["trigger_id"]) in self.expired_triggers:
+            return {"ok": False, "error": "expired_trigger_id"}
+        if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("title"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(json.dumps(view.get("private_metadata", ""))) > 3000:
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = f"V{next(self._ts):08d}"
+        with self._cond:
+            self.views[view_id] = {**view, "id": view_id, "trigger_id": params["trigger_id"]}
+        return {"ok": True, "view": self.views[view_id]}
 
     def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         if not self.socket_mode_url:

@@ -179,6 +179,8 @@ def readiness_run(hold: threading.Event | None = None, *, verdict: str = "no-go"
         runs.start_step(ctx.store, rid, len(STEPS), "report")
         path = ctx.step_dir("report") / "readiness.md"
         path.write_text(f"# Readiness of run {rid}\n\nVerdict: **{verdict}**\n", encoding="utf-8")
+        html = path.with_suffix(".html")
+        html.write_text(f"<h1>Readiness of run {rid}</h1><p>{verdict}</p>", encoding="utf-8")
         report = Result(
             step="report",
             status=Status.PASS,
@@ -296,6 +298,30 @@ class SlackBot:
         body = self.click_body(run_id, user=user, status_ts=status_ts, action_id=action_id)
         return self.post(body, signed_headers(body))
 
+    def submit_view(
+        self, view: dict[str, Any], *, user: str, values: dict[str, Any]
+    ) -> httpx.Response:
+        """Submit a modal the bot opened (`view` as the fake recorded it) with `values` typed in:
+        `{block_id: {action_id: "text"}}`, as Slack sends a view_submission."""
+        n = next(self._ids)
+        state = {
+            block: {action: {"type": "plain_text_input", "value": text}}
+            for block, inputs in values.items()
+            for action, text in inputs.items()
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.fake.team_id, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T"},
+            "api_app_id": "A0PREPROD",
+            "token": "legacy-verification-token",
+            "trigger_id": f"submit-{n}",
+            "view": {**view, "state": {"values": state}, "hash": f"h{n}"},
+            "response_urls": [],
+        }
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, signed_headers(body))
+
     def event_body(
         self, text: str, *, user: str = ENGINEER, thread_ts: str | None = None, event_id: str = ""
     ) -> bytes:
@@ -356,6 +382,7 @@ class SlackBot:
         self.server.stop()
         self.http.close()
         self.bot.runner.shutdown()
+        self.bot.notifier.close()
         self.surface.close()
         self.store.close()
 

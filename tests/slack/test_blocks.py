@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.replies import Reply
-from bot.slack import blocks, run_blocks
+from bot.slack import blocks, report_blocks, run_blocks
 
 RUN = {
     "id": 7,
@@ -152,7 +152,7 @@ def test_a_verdict_shows_its_objectives_and_reasons() -> None:
         ],
         "reasons": ["key SLO failed: error rate > 1%"],
     }
-    text, rendered = run_blocks.verdict_message({**RUN, "verdict": "no-go"}, gate)
+    text, rendered = report_blocks.verdict_message({**RUN, "verdict": "no-go"}, gate)
     body = _texts(rendered)
     assert rendered[0]["text"]["text"] == "Verdict for run #7: NO-GO"
     assert ":red_circle: *no-go*" in body and "SLO score *40%*" in body

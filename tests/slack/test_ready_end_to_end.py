@@ -31,11 +31,11 @@ def test_ready_shop_1_1_over_slack_ends_in_a_no_go_verdict_and_a_report(slack_bo
         assert verdict.get("thread_ts") == status_ts and "NO-GO" in verdict.text
         upload = harness.fake.wait_for("files.completeUploadExternal", timeout=30)[0]
         assert upload.get("thread_ts") == status_ts
-        report = harness.fake.calls("upload")[0].body.decode()
-        assert "no-go" in report.lower()
-        assert "![load.png](load.png)" in report
-        harness.fake.wait_for("files.completeUploadExternal", timeout=30, count=2)
-        chart = harness.fake.calls("upload")[1].body
+        harness.fake.wait_for("files.completeUploadExternal", timeout=30, count=3)
+        html, report, chart = (c.body for c in harness.fake.calls("upload")[:3])
+        assert html.startswith(b"<!doctype html>") and b"data:image/png;base64," in html
+        assert "no-go" in report.decode().lower()
+        assert "![load.png](load.png)" in report.decode()
         assert chart.startswith(b"\x89PNG"), "the load chart is uploaded to the thread"
 
         replies = harness.fake.thread(CHANNEL, status_ts)

@@ -82,9 +82,9 @@ def test_the_readiness_report_is_uploaded_to_the_thread_in_three_calls(slack_bot
     harness.command("ready shop 1.1")
     run_id = wait_for_run(harness.store)
     status_ts = harness.wait_status_ts(run_id)
-    complete = harness.fake.wait_for("files.completeUploadExternal")[0]
-    get_url = harness.fake.calls("files.getUploadURLExternal")[0]
-    upload = harness.fake.calls("upload")[0]
+    complete = harness.fake.wait_for("files.completeUploadExternal", count=2)[1]
+    get_url = harness.fake.calls("files.getUploadURLExternal")[1]
+    upload = harness.fake.calls("upload")[1]  # the HTML page first, then the Markdown
     assert get_url.at <= upload.at <= complete.at
     assert b"Verdict: **no-go**" in upload.body
     assert complete.get("channel_id") == CHANNEL and complete.get("thread_ts") == status_ts

@@ -27,6 +27,7 @@ SAMPLE = {
     "recheck": "recheck PP-1",
     "report": "report 1",
     "approve": "approve 1",
+    "reject": "reject 1 --reason no",
     "history": "history",
     "cancel": "cancel 1",
     "schedule": "schedule add nightly --cron '0 2 * * *' -- ready shop 1.1",
@@ -46,13 +47,16 @@ EXPECTED = {
         "report",
         "history",
         "parity",
+        # who may decide on a report is the quorum's seats (`approval.seats`), checked on use
+        "approve",
+        "reject",
     },
     "engineer": {
         *("ready", "deploy", "rollback", "test", "load", "seed", "scan", "chaos", "cancel"),
         "flags",
         "recheck",
     },
-    "release-manager": {"approve"},
+    "release-manager": set(),
     "admin": {"schedule"},
 }
 ORDER = ["none", "viewer", "engineer", "release-manager", "admin"]
