@@ -277,7 +277,7 @@ def _settle_recheck(request: RunRequest, outcome: RunOutcome, *, ctx: RunContext
         tracker = make_tracker(ctx.settings, ctx.store, os.environ)
         defect = find_defect(tracker, key)
         found = verdict(defect.fingerprint, outcome.results, step)
-        done = settle(tracker, key, found, int(ctx.run_id))
+        done = settle(tracker, key, found, int(ctx.run_id), store=ctx.store)
     except PreprodError as exc:
         return Result(step="recheck", status=Status.ERROR, summary=f"{key}: {exc}")
     status = {"fixed": Status.PASS, "still failing": Status.FAIL}.get(found.outcome, Status.WARN)

@@ -12,6 +12,7 @@ from actions.report.comparison import baseline_table
 from actions.report.gate import GateOutcome, evaluate
 from actions.report.readiness import render_json
 from actions.result import Result
+from bot import approval_state
 from bot.grammar import Command
 from bot.replies import Reply
 from storage import jobs, runs
@@ -99,7 +100,8 @@ def report(bot: Preprod, command: Command) -> Reply:
         raise UsageError(f"run {rid} has no readiness report (only `ready` runs write one)")
     if command.options.get("format") == "json":
         gate = GateOutcome.model_validate(gate_data)
-        text = render_json(run, [r for r in results if r.step != "report"], gate)
+        approval = approval_state.summary(bot.store, bot.settings, rid)
+        text = render_json(run, [r for r in results if r.step != "report"], gate, approval)
         return Reply(text, title=f"report of run {rid} (json)", data={"format": "json"})
     path = run["report_path"]
     if not path or not Path(path).exists():
@@ -113,8 +115,10 @@ def report(bot: Preprod, command: Command) -> Reply:
             title=f"readiness report of run {rid} (html)",
             data={"format": "html", "path": str(html), "verdict": run["verdict"]},
         )
+    decided = approval_state.current(bot.store, bot.settings, rid)
+    said = f"\n## Approval\n{decided.text()}\n"
     return Reply(
-        Path(path).read_text(encoding="utf-8"),
+        Path(path).read_text(encoding="utf-8") + said,
         title=f"readiness report of run {rid}",
         data={"format": "md", "path": path, "verdict": run["verdict"]},
     )

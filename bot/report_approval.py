@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from actions.errors import PermissionDenied, UsageError
-from actions.report.approval import SUBJECT, Tally, Vote, may_override, seats_for, tally
+from actions.report.approval import SUBJECT, Tally, may_override, seats_for
 from actions.report.gate import NO_GO
 from actions.report.promotion import promote
 from bot import answers
+from bot.approval_state import current
 from bot.grammar import Command
 from bot.replies import Caller, Reply
 from storage import approvals, audit, jobs, runs
@@ -58,21 +59,6 @@ def decide(bot: Any, command: Command, caller: Caller, role: str) -> Reply:
     if not config.requester_may_approve and (caller.name or caller.user) == run.get("requested_by"):
         raise PermissionDenied(f"you requested run {run_id}: someone else must approve it")
     return _record(bot, run, caller, role, seats, "approve", override=override)
-
-
-def current(store: Store, settings: Any, run_id: int) -> Tally:
-    """Where the quorum of a run's report stands."""
-    votes = [
-        Vote(
-            user=row["user"],
-            decision=row["decision"],
-            seats=tuple(row["seats"]),
-            reason=row["reason"],
-            override=row.get("override") or "",
-        )
-        for row in approvals.decisions(store, run_id, SUBJECT)
-    ]
-    return tally([seat.name for seat in settings.approval.seats], votes)
 
 
 def _promotion_failed(bot: Any, run_id: int) -> bool:

@@ -16,7 +16,8 @@ def occurrence_note(draft: DefectDraft, occurrences: int) -> str:
     text = f"Seen again (occurrence {occurrences}) in {draft.link}"
     if draft.version:
         text += f" on {draft.app or ''} {draft.version}".rstrip()
-    return f"{text}.\n{draft.evidence}".rstrip()
+    parts = [f"{text}.", draft.suggestion or "", draft.evidence]
+    return "\n".join(part for part in parts if part).rstrip()
 
 
 class BuiltinTracker:
@@ -29,10 +30,12 @@ class BuiltinTracker:
 
     def file(self, draft: DefectDraft) -> Filed:
         draft = redacted(draft)
-        fields = draft.model_dump(exclude={"component"})
+        fields = draft.model_dump(exclude={"component", "suggestion"})
         existing = records.open_defect(self.store, draft.fingerprint)
         count = (existing["occurrences"] + 1) if existing else 1
         row, created = records.file_defect(self.store, fields, occurrence_note(draft, count))
+        if created and draft.suggestion:
+            records.add_comment(self.store, row["key"], draft.suggestion)
         return Filed(key=row["key"], created=created, occurrences=row["occurrences"])
 
     def find_open(self, fingerprint: str) -> Defect | None:

@@ -7,6 +7,7 @@ by `user_env` and `token_env`, by whoever builds the tracker (`tracker.make_trac
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -42,9 +43,15 @@ def _default_priorities() -> dict[DefectSeverity, str]:
 
 
 class JiraConfig(_Strict):
-    """A Jira project to file defects in (Server, Data Center or Cloud)."""
+    """A Jira project to file defects in (Server, Data Center or Cloud).
+
+    `deployment` chooses the search API: `server` (and Data Center) pages `/search` by offset;
+    `cloud` pages `/search/jql` by token (Cloud removed `/search`). Unset, a URL on
+    `.atlassian.net` is `cloud` and any other `server`.
+    """
 
     url: str = Field(min_length=1)
+    deployment: Literal["server", "cloud"] = "server"
     project: str = Field(min_length=1, pattern=r"^[A-Z][A-Z0-9_]*$")
     issue_type: str = "Bug"
     priority: dict[DefectSeverity, str] = Field(default_factory=_default_priorities)
@@ -54,7 +61,8 @@ class JiraConfig(_Strict):
     token_env: str = Field("PREPROD_JIRA_TOKEN", pattern=_ENV_NAME)
     resolve_transition: str = "Done"
     timeout: str = "10s"  # each HTTP call
-    # the client sleeps 20 s and more before retrying a refused connection: keep it at 0 or 1
+    # The client's own retries, on top of preprod's (reads: 3 attempts, short waits; writes: only
+    # when nothing was sent). The client sleeps 20 s and more and retries writes too: keep it 0.
     max_retries: int = Field(0, ge=0, le=2)
 
     @field_validator("timeout")
@@ -74,6 +82,13 @@ class JiraConfig(_Strict):
     @model_validator(mode="after")
     def _every_severity_has_a_priority(self) -> JiraConfig:
         self.priority = {**_default_priorities(), **self.priority}
+        return self
+
+    @model_validator(mode="after")
+    def _cloud_by_its_host(self) -> JiraConfig:
+        host = (urlsplit(self.url).hostname or "").lower()
+        if "deployment" not in self.model_fields_set and host.endswith(".atlassian.net"):
+            self.deployment = "cloud"
         return self
 
 
@@ -96,10 +111,15 @@ class TriageRule(_Strict):
 
 
 class DefectsConfig(_Strict):
+    """`defects:`: the tracker, the least severity filed, Jira's section and the triage rules."""
+
     tracker: Literal["builtin", "jira"] = "builtin"
     file_from: Literal["low", "medium", "high", "critical"] = "high"  # the least severity filed
     jira: JiraConfig | None = None
     triage: list[TriageRule] = Field(default_factory=list)
+    # ask the LLM of `insight.llm` for a second opinion on each filing's severities; it is shown
+    # as "Suggested by LLM (model): ..." and never changes what the rules decided
+    llm_suggest: bool = False
 
     @model_validator(mode="after")
     def _jira_needs_its_section(self) -> DefectsConfig:

@@ -1,7 +1,9 @@
 """Filing a run's findings: triage each, file those at or above `file_from`, report what happened.
 
 The plan step calls `file_findings`; the tracker decides whether a finding opens a defect or
-counts one more occurrence of an open one (same fingerprint).
+counts one more occurrence of an open one (same fingerprint). Given a store, filing is written to
+the audit log before (`started`) and after (`done` or `failed`). Given a suggester, an LLM's
+severity for each draft is added to what is filed, marked as such; the rules' severity stands.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from actions.defects.audit_trail import Trail, plain_reason
 from actions.defects.config import DefectsConfig, DefectSeverity
+from actions.defects.suggest import Suggestion, TriageSuggester, record_usage
 from actions.defects.tracker import DefectDraft, DefectTracker, Filed
 from actions.defects.triage import should_file, summary_by_severity, triage
+from actions.insight.llm import LlmUsage
 from actions.result import Finding, Result
+from storage.store import Store
 
 if TYPE_CHECKING:
     from actions.config import Settings
@@ -32,6 +38,7 @@ class FiledFinding(BaseModel):
     created: bool
     occurrences: int
     url: str | None = None
+    suggestion: Suggestion | None = None  # an LLM's opinion, shown beside `severity`
 
 
 class Skipped(BaseModel):
@@ -51,6 +58,7 @@ class FilingReport(BaseModel):
     matched: list[FiledFinding] = Field(default_factory=list)  # counted on an open defect
     skipped: list[Skipped] = Field(default_factory=list)
     by_severity: dict[str, int] = Field(default_factory=dict)  # filed and matched together
+    llm: LlmUsage | None = None  # the suggestion call: its cost, or why there is none
 
     @property
     def summary(self) -> str:
@@ -110,15 +118,57 @@ def file_findings(
     settings: Settings,
     tracker: DefectTracker,
     run_url: str | None = None,
+    store: Store | None = None,
+    suggester: TriageSuggester | None = None,
 ) -> FilingReport:
     """Triage every finding of the run's results and file those at or above `file_from`.
 
     `run`: the run's record (`id`, `app`, `version`). A finding seen twice in one run is filed
-    once. Tracker failures propagate as `BackendUnavailable` / `EnvironmentFailure`.
+    once. Tracker failures propagate as `BackendUnavailable` / `EnvironmentFailure`, after the
+    audit entry `failed` when a `store` is given.
     """
+    report = FilingReport(tracker=tracker.name)
+    drafts = _drafts(results, run=run, settings=settings, run_url=run_url, report=report)
+    suggestions: dict[str, Suggestion] = {}
+    if suggester is not None and drafts:
+        outcome = suggester.suggest(drafts)
+        suggestions = outcome.suggestions
+        report.llm = LlmUsage.model_validate(outcome.model_dump(exclude={"suggestions"}))
+        if store is not None and report.llm.called:
+            record_usage(store, run.get("id"), report.llm)
+    args = [tracker.name, *(str(run[k]) for k in ("app", "version") if run.get(k))]
+    log = Trail(store, "defects.file", args, run.get("id"))
+    log.write(
+        "started", f"{len(drafts)} finding(s) to file ({len(report.skipped)} below the threshold)"
+    )
+    try:
+        for draft in drafts:
+            suggestion = suggestions.get(draft.fingerprint)
+            if suggestion is not None:
+                draft = draft.model_copy(update={"suggestion": suggestion.line})
+            filed = tracker.file(draft)
+            entry = _entry(draft, filed, suggestion)
+            (report.filed if filed.created else report.matched).append(entry)
+    except Exception as exc:
+        log.write("failed", f"{plain_reason(exc)}; before it: {_keys(report)}")
+        raise
+    report.by_severity = summary_by_severity([*report.filed, *report.matched])
+    log.write("done", _keys(report))
+    return report
+
+
+def _drafts(
+    results: Sequence[Result],
+    *,
+    run: Mapping[str, Any],
+    settings: Settings,
+    run_url: str | None,
+    report: FilingReport,
+) -> list[DefectDraft]:
+    """The drafts to file, triaged; what is not filed goes to `report.skipped`."""
     config = settings.defects
     key_steps = failed_key_steps(results, settings)
-    report = FilingReport(tracker=tracker.name)
+    drafts: list[DefectDraft] = []
     seen: set[str] = set()
     for result in results:
         for finding in result.findings:
@@ -136,23 +186,27 @@ def file_findings(
                     )
                 )
                 continue
-            draft = draft_for(
-                finding,
-                result,
-                severity=decision.severity,
-                impact=decision.impact,
-                run=run,
-                run_url=run_url,
-                config=config,
+            drafts.append(
+                draft_for(
+                    finding,
+                    result,
+                    severity=decision.severity,
+                    impact=decision.impact,
+                    run=run,
+                    run_url=run_url,
+                    config=config,
+                )
             )
-            filed = tracker.file(draft)
-            entry = _entry(draft, filed)
-            (report.filed if filed.created else report.matched).append(entry)
-    report.by_severity = summary_by_severity([*report.filed, *report.matched])
-    return report
+    return drafts
 
 
-def _entry(draft: DefectDraft, filed: Filed) -> FiledFinding:
+def _keys(report: FilingReport) -> str:
+    filed = ", ".join(f.key for f in report.filed) or "none"
+    matched = ", ".join(f.key for f in report.matched) or "none"
+    return f"filed {filed}; matched {matched}"
+
+
+def _entry(draft: DefectDraft, filed: Filed, suggestion: Suggestion | None) -> FiledFinding:
     return FiledFinding(
         fingerprint=draft.fingerprint,
         title=draft.title,
@@ -163,4 +217,5 @@ def _entry(draft: DefectDraft, filed: Filed) -> FiledFinding:
         created=filed.created,
         occurrences=filed.occurrences,
         url=filed.url,
+        suggestion=suggestion,
     )

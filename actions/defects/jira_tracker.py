@@ -1,46 +1,42 @@
 """Jira as the defect tracker, through the `jira` client (REST API v2).
 
-A defect carries its fingerprint as the label `preprod-<fingerprint>`, its severity as
-`preprod-severity-<s>`, its release as `preprod-release-<version>` and its occurrence count as
-`preprod-seen-<n>` (also written in each "seen again" comment). Its status is Jira's: `resolved`
-when the issue's status category is Done. Any failure becomes a one-line `BackendUnavailable`
-(unreachable, timed out, 5xx) or `EnvironmentFailure` (Jira refused: 4xx).
+How a defect is written in fields and labels is `jira_fields`; when a call is tried again is
+`jira_retry`. Searches page by offset on Server and Data Center (`/search`) and by token on Cloud
+(`/search/jql`, which replaced `/search` there), as `jira.deployment` says; the client also
+switches to the Cloud search on its own when the server reports itself as Cloud. Any failure
+becomes a one-line `BackendUnavailable` (unreachable, timed out, 5xx, rate limited) or
+`EnvironmentFailure` (Jira refused: 4xx).
 """
 
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from actions.defects.builtin import occurrence_note
-from actions.defects.config import DEFECT_SEVERITIES, JiraConfig
+from actions.defects.config import JiraConfig
+from actions.defects.jira_fields import (
+    LABEL,
+    SEARCH_FIELDS,
+    defect_of,
+    fingerprint_label,
+    issue_fields,
+    label_safe,
+    seen_labels,
+)
+from actions.defects.jira_retry import Retryable, Tries, never, plain_error, transient, unsent
 from actions.defects.tracker import Defect, DefectDraft, DefectStatus, Filed, redacted
 from actions.durations import parse_duration
-from actions.errors import BackendUnavailable, EnvironmentFailure
+from actions.errors import EnvironmentFailure, PreprodError
 from actions.insight.redact import redact
 
 T = TypeVar("T")
 
-LABEL = "preprod"
-_SEEN = re.compile(r"^preprod-seen-(\d+)$")
-
-
-def label_safe(text: str) -> str:
-    """A Jira label from free text: no spaces, at most 100 characters."""
-    return re.sub(r"\s+", "_", text.strip())[:100]
-
-
-def fingerprint_label(fingerprint: str) -> str:
-    return f"preprod-{label_safe(fingerprint)}"
-
-
-def _reason(exc: BaseException) -> str:
-    status = getattr(exc, "status_code", None)
-    text = str(getattr(exc, "text", "") or exc).strip().splitlines()
-    line = text[0] if text else type(exc).__name__
-    return f"HTTP {status}: {line[:200]}" if status else f"{type(exc).__name__}: {line[:200]}"
+PAGE_SIZE = 100  # issues asked for per Cloud page (Cloud may send fewer)
+MAX_PAGES = 20  # a hard stop, should a server keep sending tokens
+RECONCILE = 50  # Cloud's limit of recently created issues a search may be told about
 
 
 class JiraTracker:
@@ -53,6 +49,7 @@ class JiraTracker:
         self._user = user
         self._token = token
         self._client: Any = None
+        self._created: builtins.list[int] = []  # ids of issues this tracker created (Cloud)
 
     # --- the outside call, bounded and made plain --------------------------------------------
 
@@ -65,16 +62,20 @@ class JiraTracker:
                 if self._user
                 else {"token_auth": self._token}
             )
-            self._client = JIRA(
+            client = JIRA(
                 server=self.config.url,
                 options={"check_update": False},
                 max_retries=self.config.max_retries,
                 timeout=parse_duration(self.config.timeout),
                 **auth,
             )
+            if self.config.deployment == "cloud":  # the config is trusted over serverInfo
+                client.deploymentType = "Cloud"
+            self._client = client
         return self._client
 
-    def _call(self, what: str, call: Callable[[Any], T]) -> T:
+    def _call(self, what: str, call: Callable[[Any], T], *, retry: Retryable = never) -> T:
+        """One call to Jira: connecting is a read (retried); `retry` says when the call is."""
         import requests
         from jira.exceptions import JIRAError
 
@@ -82,20 +83,19 @@ class JiraTracker:
             raise EnvironmentFailure(
                 f"Jira {what}: no token (set {self.config.token_env} in the bot's environment)"
             )
+        tries = Tries()
         try:
-            return call(self._jira())
-        except JIRAError as exc:
-            status = exc.status_code or 0
-            kind = EnvironmentFailure if 400 <= status < 500 else BackendUnavailable
-            raise kind(f"Jira {what} failed at {self.config.url}: {_reason(exc)}") from None
-        except (requests.RequestException, OSError) as exc:
-            raise BackendUnavailable(
-                f"Jira {what} failed: {self.config.url} did not answer ({_reason(exc)})"
-            ) from None
+            jira = tries.run(self._jira, transient)
+            return tries.run(lambda: call(jira), retry)
+        except PreprodError:
+            raise
+        except (JIRAError, requests.RequestException, OSError) as exc:
+            raise plain_error(what, self.config.url, exc, tries.count) from None
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise BackendUnavailable(
-                f"Jira {what} failed: unexpected answer from {self.config.url} ({_reason(exc)})"
-            ) from None
+            raise plain_error(what, self.config.url, exc) from None
+
+    def _read(self, what: str, call: Callable[[Any], T]) -> T:
+        return self._call(what, call, retry=transient)
 
     # --- the DefectTracker interface -----------------------------------------------------------
 
@@ -104,38 +104,28 @@ class JiraTracker:
         existing = self.find_open(draft.fingerprint)
         if existing is not None:
             count = existing.occurrences + 1
-            labels = [label for label in self._labels_of(existing.key) if not _SEEN.match(label)]
+            issue = self._read("read", lambda jira: jira.issue(existing.key, fields="labels"))
+            labels = seen_labels(builtins.list(issue.raw["fields"].get("labels") or []), count)
             note = occurrence_note(draft, count)
 
             def again(jira: Any) -> None:
-                jira.issue(existing.key, fields="labels").update(
-                    fields={"labels": [*labels, f"preprod-seen-{count}"]}
-                )
+                issue.update(fields={"labels": labels})
                 jira.add_comment(existing.key, note)
 
             self._call("comment", again)
             return Filed(key=existing.key, created=False, occurrences=count, url=existing.url)
-        issue = self._call("create", lambda jira: jira.create_issue(fields=self.fields(draft)))
+        fields = issue_fields(self.config, draft)
+        # Only the POST (no read-back): retried only when it could not be sent at all.
+        issue = self._call(
+            "create", lambda jira: jira.create_issue(fields=fields, prefetch=False), retry=unsent
+        )
+        if str(getattr(issue, "id", "")).isdigit():
+            self._created = [*self._created, int(issue.id)][-RECONCILE:]
         return Filed(key=issue.key, created=True, occurrences=1, url=self._browse(issue.key))
 
     def fields(self, draft: DefectDraft) -> dict[str, Any]:
         """The new issue's fields (the draft is already redacted)."""
-        labels = [LABEL, fingerprint_label(draft.fingerprint), f"preprod-severity-{draft.severity}"]
-        if draft.version:
-            labels.append(f"preprod-release-{label_safe(draft.version)}")
-        labels += ["preprod-seen-1", *self.config.labels, *map(label_safe, draft.labels)]
-        fields: dict[str, Any] = {
-            "project": {"key": self.config.project},
-            "issuetype": {"name": self.config.issue_type},
-            "summary": f"[{draft.severity}] {draft.title}"[:250],
-            "description": _description(draft),
-            "priority": {"name": self.config.priority[draft.severity]},
-            "labels": list(dict.fromkeys(labels)),
-        }
-        component = draft.component or self.config.components.get(draft.service or "")
-        if component:
-            fields["components"] = [{"name": component}]
-        return fields
+        return issue_fields(self.config, draft)
 
     def find_open(self, fingerprint: str) -> Defect | None:
         jql = (
@@ -152,23 +142,22 @@ class JiraTracker:
     def resolve(self, key: str, note: str) -> None:
         body = redact(note)
         wanted = self.config.resolve_transition
-
-        def transition(jira: Any) -> None:
-            names = {t["name"].lower(): t["id"] for t in jira.transitions(key)}
-            if wanted.lower() not in names:
-                raise EnvironmentFailure(
-                    f"Jira {key} has no transition {wanted!r} now "
-                    f"(available: {', '.join(sorted(names)) or 'none'})"
-                )
-            jira.transition_issue(key, names[wanted.lower()], comment=body)
-
-        self._call("resolve", transition)
+        names = self._read(
+            "resolve", lambda jira: {t["name"].lower(): t["id"] for t in jira.transitions(key)}
+        )
+        if wanted.lower() not in names:
+            raise EnvironmentFailure(
+                f"Jira {key} has no transition {wanted!r} now "
+                f"(available: {', '.join(sorted(names)) or 'none'})"
+            )
+        chosen = names[wanted.lower()]
+        self._call("resolve", lambda jira: jira.transition_issue(key, chosen, comment=body))
 
     def status(self, key: str) -> DefectStatus:
-        issue = self._call("status", lambda jira: jira.issue(key, fields="status"))
-        return _status(issue.raw["fields"])
+        issue = self._read("status", lambda jira: jira.issue(key, fields="status"))
+        return defect_of(key, issue.raw["fields"], "").status
 
-    def list(self, release: str | None = None) -> list[Defect]:
+    def list(self, release: str | None = None) -> builtins.list[Defect]:
         jql = f'project = {self.config.project} AND labels = "{LABEL}"'
         if release:
             jql += f' AND labels = "preprod-release-{label_safe(release)}"'
@@ -177,61 +166,36 @@ class JiraTracker:
     # --- reading issues back -------------------------------------------------------------------
 
     def _search(self, what: str, jql: str, *, limit: int) -> builtins.list[Defect]:
-        fields = "summary,status,labels,created,updated"
-        issues = self._call(
-            what, lambda jira: jira.search_issues(jql, maxResults=limit, fields=fields)
-        )
-        return [self._defect(issue.key, issue.raw["fields"]) for issue in issues]
+        cloud = self._read(what, lambda jira: jira.deploymentType == "Cloud")
+        if cloud:
+            issues = self._token_pages(what, jql, limit)
+        else:
+            issues = self._read(
+                what, lambda jira: jira.search_issues(jql, maxResults=limit, fields=SEARCH_FIELDS)
+            )
+        return [defect_of(i.key, i.raw["fields"], self._browse(i.key)) for i in issues]
 
-    def _labels_of(self, key: str) -> builtins.list[str]:
-        issue = self._call("read", lambda jira: jira.issue(key, fields="labels"))
-        return builtins.list(issue.raw["fields"].get("labels") or [])
+    def _token_pages(self, what: str, jql: str, limit: int) -> builtins.list[Any]:
+        """Cloud's `/search/jql`, page by page (each page a read of its own) up to `limit`."""
+        found: builtins.list[Any] = []
+        token: str | None = None
+        for _ in range(MAX_PAGES):
+            size = min(PAGE_SIZE, limit - len(found))
+            page = self._read(what, partial(self._page, jql=jql, token=token, size=size))
+            found += builtins.list(page)
+            token = getattr(page, "nextPageToken", None)
+            if not token or not page or len(found) >= limit:
+                break
+        return found[:limit]
+
+    def _page(self, jira: Any, *, jql: str, token: str | None, size: int) -> Any:
+        return jira.enhanced_search_issues(
+            jql,
+            nextPageToken=token,
+            maxResults=size,
+            fields=SEARCH_FIELDS,
+            reconcileIssues=self._created or None,  # read-after-write for what we just filed
+        )
 
     def _browse(self, key: str) -> str:
         return f"{self.config.url.rstrip('/')}/browse/{key}"
-
-    def _defect(self, key: str, fields: dict[str, Any]) -> Defect:
-        labels: builtins.list[str] = builtins.list(fields.get("labels") or [])
-        values = {"fingerprint": "", "severity": None, "version": None, "occurrences": 1}
-        for label in labels:
-            if match := _SEEN.match(label):
-                values["occurrences"] = int(match.group(1))
-            elif label.startswith("preprod-severity-"):
-                severity = label.removeprefix("preprod-severity-")
-                values["severity"] = severity if severity in DEFECT_SEVERITIES else None
-            elif label.startswith("preprod-release-"):
-                values["version"] = label.removeprefix("preprod-release-")
-            elif label.startswith("preprod-") and not values["fingerprint"]:
-                values["fingerprint"] = label.removeprefix("preprod-")
-        return Defect(
-            key=key,
-            title=str(fields.get("summary") or ""),
-            status=_status(fields),
-            tracker_status=str((fields.get("status") or {}).get("name", "")),
-            first_seen=fields.get("created"),
-            last_seen=fields.get("updated"),
-            url=self._browse(key),
-            **values,
-        )
-
-
-def _status(fields: dict[str, Any]) -> DefectStatus:
-    category = ((fields.get("status") or {}).get("statusCategory") or {}).get("key", "")
-    return "resolved" if category == "done" else "open"
-
-
-def _description(draft: DefectDraft) -> str:
-    lines = [
-        f"*Severity:* {draft.severity}",
-        f"*Impact:* {draft.impact}" if draft.impact else "",
-        f"*Service:* {draft.service}" if draft.service else "",
-        f"*Release:* {draft.app or ''} {draft.version}".rstrip() if draft.version else "",
-        f"*Step:* {draft.step}" if draft.step else "",
-        f"*Found in:* {draft.link}",
-        f"*Fingerprint:* {draft.fingerprint}",
-        "*Occurrences:* 1",
-    ]
-    text = "\n".join(line for line in lines if line)
-    if draft.evidence:
-        text += "\n\n{noformat}\n" + draft.evidence[:20000] + "\n{noformat}"
-    return text

@@ -3,7 +3,8 @@
 `step_of` finds the check behind a defect (the step whose finding carried its fingerprint, in
 the run that filed it); `verdict` is pure: the fingerprint seen again → still failing; the step
 passed without it → fixed; anything else (an error, a skip, a step that failed otherwise) →
-inconclusive. The plan runs the step and `settle` comments on or resolves the defect.
+inconclusive. The plan runs the step and `settle` comments on or resolves the defect, written
+to the audit log before and after when given a store.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from actions.defects.audit_trail import Trail, plain_reason
 from actions.defects.tracker import Defect, DefectTracker
 from actions.errors import UsageError
 from actions.result import Result, Status
@@ -63,11 +65,28 @@ def verdict(fingerprint: str, results: Sequence[Result], step: str) -> Verdict:
     return Verdict("inconclusive", f"{step} {result.status.value}: {result.summary}")
 
 
-def settle(tracker: DefectTracker, key: str, found: Verdict, run_id: int) -> str:
+def settle(
+    tracker: DefectTracker,
+    key: str,
+    found: Verdict,
+    run_id: int,
+    *,
+    store: Store | None = None,
+) -> str:
     """Resolve a fixed defect; comment on the others. What was done, for the run's thread."""
     note = f"recheck in run {run_id}: {found.outcome}: {found.detail}"
-    if found.outcome == "fixed":
-        tracker.resolve(key, note)
-        return f"{key} resolved: {note}"
-    tracker.comment(key, note)
-    return f"{key} commented: {note}"
+    fixed = found.outcome == "fixed"
+    verb = "defects.resolve" if fixed else "defects.comment"
+    log = Trail(store, verb, [tracker.name, key], run_id)
+    log.write("started", note)
+    try:
+        if fixed:
+            tracker.resolve(key, note)
+        else:
+            tracker.comment(key, note)
+    except Exception as exc:
+        log.write("failed", plain_reason(exc))
+        raise
+    done = f"{key} {'resolved' if fixed else 'commented'}: {note}"
+    log.write("done", done)
+    return done

@@ -38,6 +38,7 @@ class DefectDraft(BaseModel):
     version: str | None = None  # the release
     run_id: int | None = None
     run_url: str | None = None
+    suggestion: str | None = None  # "Suggested by LLM (model): high — reason"; decides nothing
 
     @property
     def link(self) -> str:
@@ -103,13 +104,14 @@ class DefectTracker(Protocol):
 
 
 def redacted(draft: DefectDraft) -> DefectDraft:
-    """The draft with every free text redacted (title, impact, evidence, labels)."""
+    """The draft with every free text redacted (title, impact, evidence, labels, suggestion)."""
     return draft.model_copy(
         update={
             "title": redact(draft.title),
             "impact": redact(draft.impact),
             "evidence": redact(draft.evidence),
             "labels": [redact(label) for label in draft.labels],
+            "suggestion": redact(draft.suggestion) if draft.suggestion else None,
         }
     )
 

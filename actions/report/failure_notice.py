@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 UNOWNED = "(no service)"  # in a route's list: the notice's lines about no particular service
-FAILED_ENDS = ("failed", "interrupted")  # run ends that `on: [failed]` covers; cancelled is chosen
+FAILED_ENDS = ("failed", "interrupted")  # run ends that `when: [failed]` covers
 MAX_LINES = 5  # per service, and of the reasons
 MAX_UNOWNED = 10
 _SEVERITY = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -30,7 +30,7 @@ class NotificationsConfig(BaseModel):
 
     routes: dict[str, str] = Field(default_factory=dict)  # service -> owning team's channel
     channel: str | None = None  # where failures of no owned service go (None: nowhere extra)
-    on: list[Literal["no-go", "go with risk", "failed"]] = ["no-go", "failed"]
+    when: list[Literal["no-go", "go with risk", "failed"]] = ["no-go", "failed"]
     teams_webhook_env: str | None = None  # NAME of the variable holding a Teams webhook URL
 
     @field_validator("routes")
@@ -98,7 +98,7 @@ def failure_notice(
 
 def should_notify(config: NotificationsConfig, outcome: str) -> bool:
     """Whether a run that ended this way is announced (`interrupted` counts as `failed`)."""
-    wanted: set[str] = set(config.on)
+    wanted: set[str] = set(config.when)
     return outcome in wanted or (outcome in FAILED_ENDS and "failed" in wanted)
 
 

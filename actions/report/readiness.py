@@ -146,8 +146,13 @@ def _context(
     }
 
 
-def render_json(run: dict[str, Any], results: list[Result], gate: GateOutcome) -> str:
-    """The report for machines."""
+def render_json(
+    run: dict[str, Any],
+    results: list[Result],
+    gate: GateOutcome,
+    approval: dict[str, Any] | None = None,
+) -> str:
+    """The report for machines (with where its approval stands, when given)."""
     body = {
         "run": run,
         "verdict": gate.verdict,
@@ -157,5 +162,6 @@ def render_json(run: dict[str, Any], results: list[Result], gate: GateOutcome) -
         "contributions": [c.model_dump() for c in gate.contributions],
         "objectives": [o.model_dump() for o in gate.objectives],
         "steps": [r.model_dump(mode="json") for r in results],
+        "approval": approval,
     }
     return json.dumps(body, indent=2, default=str)

@@ -10,6 +10,7 @@ from typing import Any
 
 from actions.context import RunContext
 from actions.defects.filing import file_findings
+from actions.defects.suggest import make_suggester
 from actions.defects.tracker import make_tracker
 from actions.defects.triage import summary_by_severity
 from actions.environments.base import Environment
@@ -126,7 +127,14 @@ def file_defects(release: str | None, results: list[Result], *, ctx: RunContext)
     run = runs.get_run(ctx.store, int(ctx.run_id)) or {"id": int(ctx.run_id)}
     try:
         tracker = make_tracker(ctx.settings, ctx.store, os.environ)
-        filing = file_findings(results, run=run, settings=ctx.settings, tracker=tracker)
+        filing = file_findings(
+            results,
+            run=run,
+            settings=ctx.settings,
+            tracker=tracker,
+            store=ctx.store,
+            suggester=make_suggester(ctx.settings, os.environ),
+        )
         still_open = [d for d in tracker.list(release) if d.status == "open"]
     except PreprodError as exc:
         ctx.warn(f"defects were not filed: {exc}")

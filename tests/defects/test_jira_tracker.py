@@ -12,7 +12,8 @@ from actions.defects.config import JiraConfig
 from actions.defects.jira_tracker import JiraTracker
 from actions.defects.tracker import DefectDraft
 from actions.errors import BackendUnavailable, EnvironmentFailure
-from tests.fakes.jira_api import FakeJira, parse_jql
+from tests.fakes.jira_api import FakeJira
+from tests.fakes.jira_search import parse_jql
 
 SECRET = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 

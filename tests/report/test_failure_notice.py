@@ -222,7 +222,9 @@ def test_nothing_to_say_routes_nowhere() -> None:
 def test_only_the_outcomes_in_on_are_announced(
     on: list[str] | None, outcome: str, notified: bool
 ) -> None:
-    config = NotificationsConfig() if on is None else NotificationsConfig.model_validate({"on": on})
+    config = (
+        NotificationsConfig() if on is None else NotificationsConfig.model_validate({"when": on})
+    )
     assert should_notify(config, outcome) is notified
 
 
@@ -230,7 +232,7 @@ def test_the_config_refuses_unknown_keys_and_outcomes() -> None:
     with pytest.raises(ValidationError):
         NotificationsConfig.model_validate({"route": {}})
     with pytest.raises(ValidationError):
-        NotificationsConfig.model_validate({"on": ["go"]})
+        NotificationsConfig.model_validate({"when": ["go"]})
 
 
 def test_the_config_refuses_a_webhook_url_where_a_variable_name_belongs() -> None:
