@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from actions.defects.config import DEFECT_SEVERITIES, DefectSeverity
-from actions.defects.suggest_call import Failed, complete
 from actions.defects.tracker import DefectDraft
+from actions.insight.chat_call import Answer, complete
+from actions.insight.chat_call import LlmFailed as Failed
 from actions.insight.config import LlmConfig
 from actions.insight.evidence import escape_markup
 from actions.insight.llm import LlmUsage
@@ -196,7 +197,15 @@ class LlmSuggester:
             shown = {ref: refs[ref] for ref in list(refs)[: len(lines)]}
             values = {"count": len(lines), "omitted": len(refs) - len(lines)}
             system, user = prompt.render(findings="\n".join(lines), **values)
-            content = complete(self.config, self._api_key, system, user, SCHEMA, started, usage)
+            answer = Answer()
+            try:
+                content = complete(
+                    self.config, self._api_key, system, user, SCHEMA, started, answer=answer
+                )
+            finally:
+                usage["prompt_tokens"] = answer.prompt_tokens
+                usage["completion_tokens"] = answer.completion_tokens
+                usage["estimated"] = answer.estimated
             found = parse_answer(content, shown, self.config.model)
             return SuggestionOutcome(suggestions=found, **self._usage(usage, started))
         except Failed as failed:

@@ -17,14 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
-from openai.types.shared_params.response_format_json_schema import (
-    JSONSchema,
-    ResponseFormatJSONSchema,
-)
 from pydantic import BaseModel, ValidationError
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from actions.insight.analysis import (
     ANALYSIS_SCHEMA,
@@ -34,6 +27,7 @@ from actions.insight.analysis import (
     contradicts_verdict,
     unknown_references,
 )
+from actions.insight.chat_call import Answer, LlmFailed, complete
 from actions.insight.config import InsightConfig, LlmConfig
 from actions.insight.evidence import Evidence, escape_markup, evidence_block
 from actions.insight.prompts import Prompt, load_prompt
@@ -128,10 +122,6 @@ def make_analyst(config: InsightConfig, environ: Mapping[str, str]) -> Analyst:
     return LlmAnalyst(config.llm, key)
 
 
-class _Failed(Exception):
-    """The LLM path failed; the message is the plain reason recorded with the fallback."""
-
-
 @dataclass
 class _Call:
     prompt: Prompt
@@ -161,7 +151,7 @@ class LlmAnalyst:
             shown = self._ask(call, evidence, values, ANALYSIS_SCHEMA)
             analysis = _parse_analysis(call.content or "", shown)
             return LlmOutcome(analysis=analysis, **self._usage(call, task))
-        except _Failed as failed:
+        except LlmFailed as failed:
             fallback = builtin_analysis(evidence)
             return LlmOutcome(analysis=fallback, **self._usage(call, task, str(failed)))
 
@@ -178,7 +168,7 @@ class LlmAnalyst:
             text = _parse_summary(call.content or "", verdict)
             usage = self._usage(call, "report_summary")
             return SummaryOutcome(text=text, source="llm", **usage)
-        except _Failed as failed:
+        except LlmFailed as failed:
             text = builtin_summary(verdict, reasons, evidence)
             usage = self._usage(call, "report_summary", str(failed))
             return SummaryOutcome(text=text, source="built-in", **usage)
@@ -193,99 +183,26 @@ class LlmAnalyst:
         shown = evidence.within(max(room, 0))
         values = {**values, "omitted": shown.omitted}
         system, user = call.prompt.render(evidence=evidence_block(shown), **values)
-        response = self._complete(system, user, schema, call.started)
-        if response.usage is not None:
-            call.prompt_tokens = response.usage.prompt_tokens or 0
-            call.completion_tokens = response.usage.completion_tokens or 0
-        if not response.choices:
-            raise _Failed("the LLM returned no answer")
-        choice = response.choices[0]
-        call.content = choice.message.content
-        if response.usage is None:
-            call.estimated = True
-            call.prompt_tokens = math.ceil(len(system + user) / 4)
-            call.completion_tokens = math.ceil(len(call.content or "") / 4)
-        if choice.message.refusal:
-            raise _Failed(f"the model refused: {_short(choice.message.refusal)}")
-        if choice.finish_reason == "length":
-            limit = self.config.max_output_tokens
-            raise _Failed(f"the answer was cut off at max_output_tokens ({limit})")
-        if choice.finish_reason == "content_filter":
-            raise _Failed("the endpoint's content filter withheld the answer")
-        if not call.content:
-            raise _Failed("the LLM returned an empty answer")
-        return shown
-
-    def _complete(
-        self, system: str, user: str, schema: dict[str, Any], started: float
-    ) -> ChatCompletion:
-        """One chat completion within the timeout: a dropped connection, 429 or 5xx is tried
-        again while time is left; a timeout is not (it used the time up)."""
-        deadline = started + self.config.timeout_s
-        messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": system},
-            {"role": "user", "content": user},
-        ]
-        json_schema: JSONSchema = {
-            "name": schema["name"],
-            "strict": True,
-            "schema": schema["schema"],
-        }
-        response_format: ResponseFormatJSONSchema = {
-            "type": "json_schema",
-            "json_schema": json_schema,
-        }
-        retrying = Retrying(
-            stop=stop_after_attempt(1 + self.retries),
-            wait=wait_exponential(multiplier=0.2, max=1),
-            retry=retry_if_exception(
-                lambda exc: _retryable(exc) and deadline - time.monotonic() > 0.5
-            ),
-            reraise=True,
-        )
-        # A client per call (calls are rare), closed after it: no connection outlives the call.
-        # Retries are ours (bounded, within the timeout); the library's own would multiply them.
-        client = openai.OpenAI(
-            base_url=self.config.base_url,
-            api_key=self._api_key,
-            timeout=self.config.timeout_s,
-            max_retries=0,
-        )
+        answer = Answer()
         try:
-            for attempt in retrying:
-                with attempt:
-                    return client.chat.completions.create(
-                        model=self.config.model,
-                        messages=messages,
-                        response_format=response_format,
-                        max_tokens=self.config.max_output_tokens,
-                        temperature=0,
-                        timeout=max(deadline - time.monotonic(), 0.01),
-                    )
-        except openai.OpenAIError as exc:
-            raise _Failed(self._reason(exc)) from None
-        finally:
-            client.close()
-        raise AssertionError("unreachable: tenacity either returns or raises")
-
-    def _reason(self, exc: openai.OpenAIError) -> str:
-        where = self.config.base_url
-        if isinstance(exc, openai.APITimeoutError):
-            return f"the LLM at {where} did not answer within {self.config.timeout}"
-        if isinstance(exc, openai.APIConnectionError):
-            return f"could not reach the LLM at {where}"
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            return (
-                f"the LLM at {where} refused the API key (HTTP {exc.status_code}); "
-                f"check {self.config.api_key_env}"
+            complete(
+                self.config,
+                self._api_key,
+                system,
+                user,
+                schema,
+                call.started,
+                answer=answer,
+                retries=self.retries,
             )
-        if isinstance(exc, openai.RateLimitError):
-            return f"the LLM at {where} is rate limiting (HTTP 429)"
-        if isinstance(exc, openai.APIStatusError):
-            body = exc.body if isinstance(exc.body, dict) else {}
-            said = str(body.get("message") or exc.message)
-            return f"the LLM at {where} answered HTTP {exc.status_code}: {_short(said)}"
-        return f"the LLM call failed: {_short(str(exc))}"
+        finally:
+            call.content = answer.content
+            call.prompt_tokens, call.completion_tokens = (
+                answer.prompt_tokens,
+                answer.completion_tokens,
+            )
+            call.estimated = answer.estimated
+        return shown
 
     def _usage(self, call: _Call, task: str, reason: str | None = None) -> dict[str, Any]:
         return {
@@ -301,26 +218,13 @@ class LlmAnalyst:
         }
 
 
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APITimeoutError):
-        return False
-    return isinstance(
-        exc, openai.APIConnectionError | openai.RateLimitError | openai.InternalServerError
-    )
-
-
-def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _json_object(content: str) -> dict[str, Any]:
     try:
         data = json.loads(content)
     except json.JSONDecodeError as exc:
-        raise _Failed(f"the answer is not JSON ({exc.msg} at character {exc.pos})") from None
+        raise LlmFailed(f"the answer is not JSON ({exc.msg} at character {exc.pos})") from None
     if not isinstance(data, dict):
-        raise _Failed("the answer is not a JSON object")
+        raise LlmFailed("the answer is not a JSON object")
     return data
 
 
@@ -330,16 +234,16 @@ def _parse_analysis(content: str, shown: Evidence) -> Analysis:
     allowed = set(ANALYSIS_SCHEMA["schema"]["properties"])
     extra = sorted(set(data) - allowed)
     if extra:
-        raise _Failed(f"the answer does not match the schema: unexpected {', '.join(extra)}")
+        raise LlmFailed(f"the answer does not match the schema: unexpected {', '.join(extra)}")
     try:
         analysis = Analysis.model_validate({**data, "source": "llm"})
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "answer"
-        raise _Failed(f"the answer does not match the schema: {where}: {error['msg']}") from None
+        raise LlmFailed(f"the answer does not match the schema: {where}: {error['msg']}") from None
     unknown = unknown_references(analysis, shown)
     if unknown:
-        raise _Failed(f"the answer cites evidence that does not exist: {', '.join(unknown)}")
+        raise LlmFailed(f"the answer cites evidence that does not exist: {', '.join(unknown)}")
     return analysis
 
 
@@ -347,10 +251,10 @@ def _parse_summary(content: str, verdict: str) -> str:
     data = _json_object(content)
     text = data.get("summary")
     if set(data) != {"summary"} or not isinstance(text, str) or not text.strip():
-        raise _Failed("the answer does not match the schema: one non-empty 'summary' expected")
+        raise LlmFailed("the answer does not match the schema: one non-empty 'summary' expected")
     if len(text) > 2000:
-        raise _Failed(f"the summary is too long ({len(text)} characters)")
+        raise LlmFailed(f"the summary is too long ({len(text)} characters)")
     contradiction = contradicts_verdict(text, verdict)
     if contradiction:
-        raise _Failed(contradiction)
+        raise LlmFailed(contradiction)
     return " ".join(text.split())

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
 from actions.testing.locust_stats import HistoryRow
 
 PERCENTILES = ("50%", "95%", "99%")
@@ -74,6 +72,8 @@ def render_load_chart(
     xlabel: str = "seconds from the start of the load",
 ) -> Path:
     """Two panels (latency percentiles; error rate) written as a PNG at `path`."""
+    from matplotlib.figure import Figure  # slow to import: only when a chart is drawn
+
     fig = Figure(figsize=(9, 6))
     latency, errors = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
     for run, style in ((candidate, "-"), (baseline, "--")):

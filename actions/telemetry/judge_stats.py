@@ -13,7 +13,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 Effect = Literal["mean", "median", "p95"]
 Array = NDArray[np.float64]
@@ -87,6 +86,8 @@ def shift(candidate: Array, baseline: Array, confidence: float) -> Shift:
     so conservative). When c < 1 the samples are too small for that confidence: infinite interval.
     Large samples are thinned deterministically and the ranks are taken at the same fractions.
     """
+    from scipy import stats  # half a second to import: only when a judge runs
+
     n, m = candidate.size, baseline.size
     p_value = float(stats.mannwhitneyu(candidate, baseline, alternative="two-sided").pvalue)
     total = n * m

@@ -90,7 +90,7 @@ def test_ready_on_the_good_release_is_go_and_the_candidate_is_no_go(tmp_path: Pa
     assert "warning:" not in good.stdout
     report = (tmp_path / "bad.md").read_text()
     assert "**Verdict: ⛔ NO-GO**" in report
-    assert "- e2e failed: 11 passed, 1 failed" in report
+    assert "| ⛔ | 40 | e2e failed: 11 passed, 1 failed" in report
     assert "test_order_of_several_items_is_placed" in report
     assert "key SLO failed: product page p95 latency on GET /api/products/[id]" in report
     assert "| product page p95 latency (GET /api/products/[id]) 🔑 |" in report
