@@ -7,6 +7,7 @@ the quorum is met, the promotion hook (if configured) is called once and what it
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -130,16 +131,16 @@ def _promote(bot: Any, run: Mapping[str, Any], after: Tally, caller: Caller) -> 
         "verdict": str(run.get("verdict") or ""),
         "approvers": ",".join(after.filled.values()),
     }
-    args = [config.kind, facts["app"], facts["version"]]
-    audit.record(
+    said = functools.partial(
+        audit.record,
         bot.store,
         user=caller.user,
         surface=caller.surface,
         verb="promote",
-        args=args,
-        outcome="started",
+        args=[config.kind, facts["app"], facts["version"]],
         run_id=run_id,
     )
+    said(outcome="started")
     outcome = promote(config, token=os.environ.get(config.token_env), facts=facts)
     approvals.record_promotion(
         bot.store,
@@ -150,15 +151,6 @@ def _promote(bot: Any, run: Mapping[str, Any], after: Tally, caller: Caller) -> 
         detail=outcome.detail,
         attempts=outcome.attempts,
     )
-    audit.record(
-        bot.store,
-        user=caller.user,
-        surface=caller.surface,
-        verb="promote",
-        args=args,
-        outcome="done" if outcome.ok else "failed",
-        detail=outcome.detail[:500],
-        run_id=run_id,
-    )
+    said(outcome="done" if outcome.ok else "failed", detail=outcome.detail[:500])
     mark = "promoted" if outcome.ok else "promotion failed"
     return f"{mark}: {outcome.detail}"

@@ -174,24 +174,18 @@ class Listeners:
 
     def _decide(self, body: Body, command: str, run_id: int | None) -> None:
         """Run the decision as the member; say it in the run's thread, or refuse to them alone."""
-        who = body.get("user") or {}
-        user = str(who.get("id") or "")
-        channel = str((body.get("channel") or {}).get("id") or "")
-        if run_id is None:
-            outcome: Reply | Started = Reply("this button does not name a run", kind="error")
-        else:
-            name = str(who.get("username") or who.get("name") or user)
-            outcome = self.bot.handle(command.format(run=run_id), self._member(user, name, channel))
-        self._count(command.split()[0], outcome, "button")
+        outcome = self._as_member(body, command, run_id, command.split()[0])
         if not isinstance(outcome, Reply):
             return
         if outcome.ok and run_id is not None and self.say_in_thread(run_id, outcome):
             return
-        fallback, reply_blocks = blocks.reply_message(outcome)
         if body.get("response_url"):
             self._respond(str(body["response_url"]), outcome)
-        elif channel and user:
-            self.web.ephemeral(channel, user, fallback, reply_blocks)
+            return
+        user = str((body.get("user") or {}).get("id") or "")
+        channel = str((body.get("channel") or {}).get("id") or "")
+        if channel and user:
+            self.web.ephemeral(channel, user, *blocks.reply_message(outcome))
 
     def say_in_thread(self, run_id: int, reply: Reply) -> bool:
         """Post a reply in the run's thread, for everyone; False when the run has no thread."""
@@ -204,8 +198,14 @@ class Listeners:
 
     def _button(self, body: Body, command: str, verb: str) -> None:
         """A button naming a run: its command, as the member who pressed it (roles apply)."""
-        action = (body.get("actions") or [{}])[0]
-        run_id = commands.run_id_of(action.get("value"))
+        outcome = self._as_member(body, command, self._clicked_run(body), verb)
+        if isinstance(outcome, Reply) and body.get("response_url"):
+            self._respond(str(body["response_url"]), outcome)
+
+    def _as_member(
+        self, body: Body, command: str, run_id: int | None, verb: str
+    ) -> Reply | Started:
+        """`command` (with `{run}`) as the member who clicked or submitted, counted."""
         who = body.get("user") or {}
         user = str(who.get("id") or "")
         channel = str((body.get("channel") or {}).get("id") or "")
@@ -213,11 +213,9 @@ class Listeners:
             outcome: Reply | Started = Reply("this button does not name a run", kind="error")
         else:
             name = str(who.get("username") or who.get("name") or user)
-            caller = self._member(user, name, channel)
-            outcome = self.bot.handle(command.format(run=run_id), caller)
+            outcome = self.bot.handle(command.format(run=run_id), self._member(user, name, channel))
         self._count(verb, outcome, "button")
-        if isinstance(outcome, Reply) and body.get("response_url"):
-            self._respond(str(body["response_url"]), outcome)
+        return outcome
 
     # helpers -------------------------------------------------------------------------------
 

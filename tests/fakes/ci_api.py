@@ -22,9 +22,11 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.fakes.loopback import Loopback, Served
 
 _DISPATCH = re.compile(r"^/repos/([^/]+)/([^/]+)/actions/workflows/([^/]+)/dispatches$")
 _TRIGGER = re.compile(r"^/api/v4/projects/([^/]+)/trigger/pipeline$")
@@ -67,7 +69,7 @@ class _Workflow:
     dispatched: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FakeCI:
+class FakeCI(Served):
     """Start it (or use it as a context manager); point the promotion url at `fake.url`."""
 
     def __init__(self, *, token: str = "ci-test-token", max_inputs: int = 10) -> None:
@@ -83,32 +85,11 @@ class FakeCI:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._ids = itertools.count(1001)
-        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def start(self) -> Self:
-        self._thread.start()
-        return self
+        self.http = Loopback(_handler_for(self))
 
     def close(self) -> None:
         self._stopping.set()
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(5)
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().close()
 
     def workflow(
         self, repo: str, name: str, *, dispatch: bool = True, refs: tuple[str, ...] = ("main",)
@@ -229,13 +210,6 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Answ
 
 def _github(status: int, message: str) -> Answer:
     return _json(status, {"message": message, "documentation_url": _DOCS, "status": str(status)})
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that timed out and hung up is not the fake's problem
 
 
 def _handler_for(fake: FakeCI) -> type[BaseHTTPRequestHandler]:

@@ -19,11 +19,12 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal, Self
 
 from tests.fakes.jira_issues import FIELDS, Issues, status
 from tests.fakes.jira_search import REMOVED, BadJql, Searches
+from tests.fakes.loopback import Loopback
 
 Answer = tuple[int, Any]
 
@@ -53,13 +54,6 @@ class _Trigger:
         return True
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
-
-
 class FakeJira:
     """Point `JIRA(server=fake.url, basic_auth=(fake.user, fake.token))` at it."""
 
@@ -79,8 +73,7 @@ class FakeJira:
         self._drops: list[_Trigger] = []
         self._refusals: list[_Trigger] = []
         self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._address: tuple[str, int] = ("127.0.0.1", 0)
+        self.http = Loopback(_handler(self))  # the same port when started again
         self._reopen: threading.Timer | None = None
         self._closed = False
 
@@ -88,8 +81,7 @@ class FakeJira:
 
     @property
     def url(self) -> str:
-        assert self._address[1], "start the fake first"
-        return f"http://{self._address[0]}:{self._address[1]}"
+        return self.http.url
 
     @property
     def issues(self) -> dict[str, dict[str, Any]]:
@@ -97,34 +89,12 @@ class FakeJira:
         return self.store.by_key
 
     def start(self) -> Self:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                fake._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._handle(self, "POST")
-
-            def do_PUT(self) -> None:
-                fake._handle(self, "PUT")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = _Server(self._address, Handler)  # the same port when started again
-        self._address = self._server.server_address[:2]  # type: ignore[assignment]
+        self.http.start()
         self.store.base_url = self.url
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self.http.close()
 
     down = stop
 
@@ -272,3 +242,22 @@ class FakeJira:
             "buildNumber": 100291 if self.deployment == "Cloud" else 9120002,
             "serverTitle": "Fake Jira",
         }
+
+
+def _handler(fake: FakeJira) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            fake._handle(self, "GET")
+
+        def do_POST(self) -> None:
+            fake._handle(self, "POST")
+
+        def do_PUT(self) -> None:
+            fake._handle(self, "PUT")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler

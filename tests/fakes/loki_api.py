@@ -22,8 +22,10 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
+
+from tests.fakes.loopback import Loopback, Served
 
 Answer = tuple[int, str | dict[str, Any]]
 
@@ -39,8 +41,8 @@ class Recorded:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeBackend:
-    """A ThreadingHTTPServer on 127.0.0.1 port 0 that records requests; subclasses `answer` them."""
+class FakeBackend(Served):
+    """An HTTP server on 127.0.0.1 that records requests; subclasses `answer` them."""
 
     single_tenant = "fake"
 
@@ -52,47 +54,20 @@ class FakeBackend:
         self._failures: list[int] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._address: tuple[str, int] | None = None
+        self.http = Loopback(_handler(self))
 
     def answer(self, path: str, params: dict[str, str], tenant: str) -> Answer:
         raise NotImplementedError
 
-    @property
-    def url(self) -> str:
-        assert self._address, "start the fake first"
-        return f"http://{self._address[0]}:{self._address[1]}"
-
     def start(self) -> Self:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # a client that timed out and hung up is not the fake's problem
-
         self._stopping.clear()
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self._address = self._server.server_address[:2]  # type: ignore[assignment]
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
+        return super().start()
 
-    def stop(self) -> None:
+    def close(self) -> None:
         self._stopping.set()
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        super().close()
+
+    stop = close
 
     def down(self) -> None:
         """Stop listening; the URL now refuses connections."""
@@ -102,12 +77,6 @@ class FakeBackend:
         """Answer the next `times` requests with `status`."""
         with self._lock:
             self._failures.extend([status] * times)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         url = urllib.parse.urlsplit(handler.path)
@@ -452,3 +421,16 @@ def _matrix(
         for key, pts in series.items()
         if pts
     ]
+
+
+def _handler(fake: FakeBackend) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            fake._handle(self)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler

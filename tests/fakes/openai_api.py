@@ -31,8 +31,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from tests.fakes.loopback import Loopback, Served
 
 MODES = (
     "structured",
@@ -77,7 +79,7 @@ class Request:
         return str(self.body.get("response_format", {}).get("json_schema", {}).get("name", ""))
 
 
-class FakeOpenAI:
+class FakeOpenAI(Served):
     """Start it (or use it as a context manager); point `OpenAI(base_url=fake.base_url)` here."""
 
     def __init__(self, *, api_key: str = "test-key", delay: float = 5.0) -> None:
@@ -90,32 +92,15 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
-        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def start(self) -> Self:
-        self._thread.start()
-        return self
+        self.http = Loopback(_handler_for(self))
 
     def close(self) -> None:
         self._stopping.set()
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(5)
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().close()
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"{self.url}/v1"
 
     def answer_with(self, mode: str, *, times: int | None = None) -> None:
         """Answer with `mode` from now on, or only the next `times` requests."""
@@ -252,13 +237,6 @@ def _error(message: str, code: str) -> dict[str, Any]:
     return {
         "error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}
     }
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that timed out and hung up is not the fake's problem
 
 
 def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:

@@ -26,8 +26,10 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.loopback import Loopback, Served
 
 Predicate = Callable[["Call"], bool]
 
@@ -70,7 +72,7 @@ class _Knob:
     value: Any = None
 
 
-class FakeSlackAPI:
+class FakeSlackAPI(Served):
     """Start it (or use it as a context manager); point `WebClient(base_url=api_url)` here."""
 
     def __init__(
@@ -94,34 +96,13 @@ class FakeSlackAPI:
         self._knobs: dict[str, list[_Knob]] = {}
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.http = Loopback(_handler_for(self))
 
     # lifecycle ---------------------------------------------------------------------------------
 
-    def start(self) -> FakeSlackAPI:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(5)
-        self._server.server_close()
-
-    def __enter__(self) -> FakeSlackAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return self.http.url + "/"
 
     @property
     def api_url(self) -> str:

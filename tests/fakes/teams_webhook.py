@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from tests.fakes.loopback import Loopback, Served
 
 LIMIT = 28 * 1024
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
@@ -33,20 +35,14 @@ class Posted:
         return json.loads(self.body)
 
 
-class FakeTeams:
+class FakeTeams(Served):
     """Start it (or use it as a context manager), then post to `legacy_url` or `workflows_url`."""
 
     def __init__(self) -> None:
         self.requests: list[Posted] = []
         self._script: list[tuple[int, float | None]] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server, "start the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self.http = Loopback(_handler(self))
 
     @property
     def legacy_url(self) -> str:
@@ -66,37 +62,6 @@ class FakeTeams:
 
     def accepted(self) -> list[Posted]:
         return [r for r in self.requests if r.status in (200, 202)]
-
-    def start(self) -> Self:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?", 1)[0]
@@ -153,3 +118,16 @@ def card_problem(body: bytes) -> str | None:
     if not isinstance(card.get("body"), list):
         return "The card's body must be a list"
     return None
+
+
+def _handler(fake: FakeTeams) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            fake._handle(self)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
