@@ -19,6 +19,7 @@ from actions.report.criteria import parse_criterion
 from actions.report.failure_notice import NotificationsConfig
 from actions.report.risk import RiskConfig
 from actions.scan.config import ScanConfig
+from actions.seed.config import SeedConfig
 from actions.telemetry.credentials import BackendName, Credentials, read_credentials
 from actions.telemetry.policy import RollbackPolicy
 from actions.telemetry.recorder import Metric
@@ -122,6 +123,7 @@ class AppConfig(Strict):
     e2e: E2EConfig | None = None
     load: LoadConfig | None = None
     scan: ScanConfig = Field(default_factory=lambda: ScanConfig())
+    seed: SeedConfig | None = None
 
     @model_validator(mode="after")
     def _dependencies_exist(self) -> AppConfig:
@@ -150,6 +152,7 @@ class EnvironmentConfig(Strict):
     rollout_timeout: str = "5m"
     flags_configmap: str = "preprod-flags"
     urls: dict[str, str] = Field(default_factory=dict)  # service -> base URL ({namespace})
+    databases: dict[str, str] = Field(default_factory=dict)  # seed database -> URL, over the app's
     canary: bool = False  # deploy the candidate beside the baseline instead of over it
     canary_replicas: int = Field(1, ge=1)
     # distributed load (`workers` > 0) runs as Jobs of this image: Locust's own for a locustfile,
@@ -278,6 +281,7 @@ class Settings(Strict):
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
     _credentials: dict[str, Credentials] = PrivateAttr(default_factory=dict)
+    _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def credentials(self, backend: BackendName) -> Credentials:
         """A telemetry backend's credentials, read from the environment at load (none if unset)."""
@@ -288,6 +292,15 @@ class Settings(Strict):
         for backend in ("prometheus", "loki", "tempo"):
             if getattr(self.telemetry, backend) is not None:
                 self._credentials[backend] = read_credentials(backend, environ)
+        for app in self.apps.values():
+            if app.seed is not None:
+                for name in app.seed.secret_names():
+                    if environ.get(name):
+                        self._secrets[name] = environ[name]
+
+    def secret(self, name: str) -> str | None:
+        """A secret the config names (a seed key, a database password), read at load."""
+        return self._secrets.get(name)
 
     @field_validator("plan")
     @classmethod

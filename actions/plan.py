@@ -18,6 +18,7 @@ from actions.deploy import step as deploy_step
 from actions.environments.base import Environment, Release
 from actions.environments.factory import open_environment
 from actions.environments.kubernetes.environment import KubernetesEnvironment
+from actions.environments.local import LocalEnvironment
 from actions.errors import Cancelled, PreprodError
 from actions.insight.redact import redact_result
 from actions.report import step as report_step
@@ -29,14 +30,13 @@ from actions.run_watch import RunWatch, baseline_run, result_of
 from actions.scan import step as scan_step
 from actions.scan.config import resolve_source
 from actions.scan.step import ScanRequest
+from actions.seed import step as seed_step
+from actions.seed.config import SeedConfig
+from actions.seed.step import SeedRequest, resolve_databases
 from actions.telemetry.charts import series_from_history
 from actions.telemetry.early_warning import EarlyWarning
 from actions.testing import cluster_load, e2e, load
 from storage import runs
-
-LATER = {
-    "seed": "data seeding",
-}
 
 
 class RunRequest(BaseModel):
@@ -53,6 +53,10 @@ class RunRequest(BaseModel):
     budget: str | None = None  # e2e with select smart: the time to spend
     experiment: str | None = None  # chaos: the experiment to run (default: chaos.ready)
     recheck: str | None = None  # recheck: the defect whose check the plan re-runs
+    seed_schema: str | None = None  # seed: a synthetic schema (default: the app's seed.synthetic)
+    seed_source: str | None = None  # seed: an extract to anonymise (CSV folder, URL, SQL dump)
+    seed_scale: float | None = None
+    seed_seed: int | None = None
 
 
 class RunOutcome(BaseModel):
@@ -164,8 +168,6 @@ def _skipped(step: str, reason: str) -> Result:
 
 
 def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunContext) -> Result:
-    if step in LATER:
-        return _skipped(step, f"{LATER[step]} is not available in this version")
     if step == "deploy":
         release = Release(app=request.app or "", version=request.version or "")
         return deploy_step.deploy(release, env=env, ctx=ctx)
@@ -226,6 +228,8 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
             ctx.handlers.remove(watch)
     if step == "scan":
         return _scan(request, app_name, urls, ctx=ctx)
+    if step == "seed":
+        return _seed(request, app_name, env, ctx=ctx)
     if step == "chaos":
         names = [request.experiment] if request.experiment else ctx.settings.chaos.ready
         return chaos_step.run(names, env, app_name, ctx=ctx)
@@ -250,6 +254,32 @@ def _scan(request: RunRequest, app_name: str, urls: dict[str, str], *, ctx: RunC
         config=app.scan, source_dir=source, urls=urls, base_dir=ctx.settings.base_dir
     )
     return scan_step.run(request_, ctx=ctx)
+
+
+def _seed(request: RunRequest, app_name: str, env: Environment, *, ctx: RunContext) -> Result:
+    """Synthetic data from a schema, or an anonymised extract, into the app's databases."""
+    config = ctx.settings.apps[app_name].seed
+    if config is None and not (request.seed_schema or request.seed_source):
+        return _skipped("seed", f"{app_name} has no seed configured (apps.{app_name}.seed)")
+    config = config or SeedConfig()
+    data_dir = env.data_dir if isinstance(env, LocalEnvironment) else None
+    try:
+        databases = resolve_databases(ctx.settings, app_name, env.name, data_dir)
+    except PreprodError as exc:
+        return Result(step="seed", status=Status.ERROR, summary=f"seed: {exc}")
+    schema = request.seed_schema or config.synthetic
+    key = ctx.settings.secret(config.key_env)
+    seed_request = SeedRequest(
+        app=app_name,
+        databases=databases,
+        config=config,
+        schema=ctx.settings.resolve(schema) if schema and not request.seed_source else None,
+        source=request.seed_source,
+        scale=request.seed_scale or config.scale,
+        seed=request.seed_seed,
+        key=key.encode() if key else None,
+    )
+    return seed_step.run(seed_request, ctx=ctx)
 
 
 def _early_warning(request: RunRequest, ctx: RunContext) -> EarlyWarning:

@@ -16,6 +16,7 @@ BENCHMARKS = [
     "load_harness",
     "redaction",
     "log_mining",
+    "seeding",
 ]
 
 

@@ -34,13 +34,14 @@ from bot.grammar import Command, nearest
 from bot.jobs import JobRunner
 from bot.notify import FailureNotifier
 from bot.replies import Caller, Reply, Started
+from bot.seed_request import seed_request
 from bot.verbs import VERBS
 from storage import audit, jobs, runs
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-JOB_VERBS = {"ready", "deploy", "rollback", "test", "load", "scan", "parity", "recheck"}
+JOB_VERBS = {"ready", "deploy", "rollback", "test", "load", "scan", "parity", "recheck", "seed"}
 
 
 class Preprod:
@@ -208,7 +209,7 @@ class Preprod:
             raise UsageError(f"no app `{name}`.{extra} Apps: {', '.join(known)}")
         return name
 
-    def request_for(self, command: Command) -> RunRequest:
+    def request_for(self, command: Command, surface: str = "cli") -> RunRequest:
         """Validate a job command against the config and build its run request."""
         args, opts = command.args, command.options
         if command.verb == "chaos":
@@ -229,6 +230,11 @@ class Preprod:
                 f"environment `{env_name}` is protected: it is read-only for every command"
             )
         app = self._app(args["app"]) if "app" in args else None
+        if command.verb == "seed":
+            deployed = self.env_factory(self.settings, env_name).status().app
+            if not deployed:
+                raise UsageError(f"nothing is deployed on {env_name}: deploy before seeding")
+            return seed_request(self.settings, command, env_name, deployed, surface)
         if command.verb in ("test", "scan") and opts.get("app"):
             app = self._app(str(opts["app"]))
         plan = {
@@ -270,7 +276,7 @@ class Preprod:
         return RunRequest(verb="recheck", environment=env_name, plan=[step], recheck=defect.key)
 
     def _start(self, command: Command, caller: Caller, binding: dict[str, str]) -> Started:
-        request = self.request_for(command)
+        request = self.request_for(command, caller.surface)
         run_id = runs.create_run(
             self.store,
             verb=command.verb,

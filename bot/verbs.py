@@ -113,12 +113,20 @@ VERBS: dict[str, Verb] = {
         ),
         Verb(
             "seed",
-            "seed an environment with synthetic or anonymised data",
+            "seed an environment's databases: synthetic data from a schema, or an anonymised "
+            "extract",
             ("env?",),
+            (
+                Option(
+                    "synthetic", "a seed schema (YAML; default: the app's seed.synthetic)", "SCHEMA"
+                ),
+                Option("from", "an extract to anonymise: a name from seed.sources", "SOURCE"),
+                Option("scale", "multiply the schema's row counts", "N"),
+                Option("seed", "random seed (default: the schema's)", "N"),
+            ),
             role="engineer",
             mutating=True,
-            available=False,
-            later="data seeding",
+            examples=("seed local", "seed local --scale 10", "seed staging --from prod-extract"),
         ),
         Verb(
             "scan",

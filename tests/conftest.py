@@ -52,6 +52,8 @@ def example_config(
     shop["e2e"]["cwd"] = str(ROOT)
     shop["load"]["locustfile"] = str(ROOT / shop["load"]["locustfile"])
     shop["load"]["duration"] = "4s"
+    if shop.get("seed", {}).get("synthetic"):
+        shop["seed"]["synthetic"] = str(ROOT / shop["seed"]["synthetic"])
     data.update(overrides)
     if "rollback_policies" not in overrides:  # the shipped policies guard only shipped environments
         data["rollback_policies"] = [

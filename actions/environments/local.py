@@ -78,6 +78,10 @@ class LocalEnvironment:
             services=services,
         )
 
+    def data_dir(self, service: str) -> Path:
+        """Where a service keeps its data (its `{data_dir}`), e.g. its sqlite files."""
+        return self.workdir / "data" / service
+
     def urls(self) -> dict[str, str]:
         """Base URL of each service of the running release."""
         return {name: r.url for name, r in load_state(self.state_path).services.items()}

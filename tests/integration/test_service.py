@@ -74,12 +74,6 @@ def test_a_viewer_cannot_deploy_and_the_denial_is_audited(make_bot) -> None:
     assert audit.entries(bot.store)[0]["outcome"] == "denied"
 
 
-def test_a_verb_of_a_later_version_says_so_plainly(make_bot) -> None:
-    reply = make_bot().handle("seed local", ENGINEER)
-    assert reply.kind == "unavailable"
-    assert "not available yet: it arrives with data seeding" in reply.text
-
-
 def test_unknown_app_gets_the_nearest_match(make_bot) -> None:
     reply = make_bot().handle("ready shoop 1.1", ENGINEER)
     assert reply.kind == "error" and "Did you mean `shop`?" in reply.text
