@@ -66,31 +66,56 @@ def _table(metadata: sa.MetaData, table: Table, here: set[str]) -> sa.Table:
     return sa.Table(table.name, metadata, *columns)
 
 
-def _where(url: sa.URL) -> str:
+def where_of(url: sa.URL) -> str:
     if url.get_backend_name() == "sqlite":
         return url.database or "memory"
     return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
 
 
-def _reason(exc: BaseException, url: sa.URL) -> str:
+def reason_of(exc: BaseException, url: sa.URL) -> str:
     """The driver's first line (details may quote values), without the password."""
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     line = text[0] if text else type(exc).__name__
     return line.replace(url.password, "***") if url.password else line
 
 
+def parse_url(url: str, database: str) -> sa.URL:
+    """A SQLAlchemy URL (a bare `postgresql://` goes through psycopg 3)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SeedError(f"the {database} database: not a SQLAlchemy URL") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def engine_for(url: sa.URL, where: str) -> Engine:
+    """An engine with bounded connect (and PostgreSQL statement) times; sqlite or PostgreSQL."""
+    if url.get_backend_name() == "postgresql":
+        args: dict[str, Any] = {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}",
+        }
+    elif url.get_backend_name() == "sqlite":
+        args = {"timeout": CONNECT_TIMEOUT_S}
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        raise SeedError(f"{where}: only sqlite and PostgreSQL URLs are supported")
+    try:
+        return sa.create_engine(url, connect_args=args)
+    except (ArgumentError, ImportError) as exc:
+        raise SeedError(f"{where}: {reason_of(exc, url)}") from None
+
+
 class DatabaseSink:
     """Rows of one database of a schema, written through SQLAlchemy Core."""
 
     def __init__(self, url: str, schema: SeedSchema, database: str, *, replace: bool) -> None:
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
-            raise SeedError(f"the {database} database: not a SQLAlchemy URL") from None
-        if parsed.drivername in ("postgresql", "postgres"):
-            parsed = parsed.set(drivername="postgresql+psycopg")
+        parsed = parse_url(url, database)
         self.url, self.database = parsed, database
-        self.where = f"the {database} database at {_where(parsed)}"
+        self.where = f"the {database} database at {where_of(parsed)}"
         self.postgres = parsed.get_backend_name() == "postgresql"
         self.metadata, tables = _tables(schema, database)
         self.tables = {t.name: t for t in tables}
@@ -106,24 +131,10 @@ class DatabaseSink:
             self.engine.dispose()
             if isinstance(exc, SeedError):
                 raise
-            raise SeedError(f"{self.where}: {_reason(exc, parsed)}") from None
+            raise SeedError(f"{self.where}: {reason_of(exc, parsed)}") from None
 
     def _engine(self) -> Engine:
-        if self.postgres:
-            args: dict[str, Any] = {
-                "connect_timeout": CONNECT_TIMEOUT_S,
-                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}",
-            }
-        elif self.url.get_backend_name() == "sqlite":
-            args = {"timeout": CONNECT_TIMEOUT_S}
-            if self.url.database and self.url.database != ":memory:":
-                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-        else:
-            raise SeedError(f"{self.where}: only sqlite and PostgreSQL URLs are supported")
-        try:
-            return sa.create_engine(self.url, connect_args=args)
-        except (ArgumentError, ImportError) as exc:
-            raise SeedError(f"{self.where}: {_reason(exc, self.url)}") from None
+        return engine_for(self.url, self.where)
 
     def _add_missing_columns(self, conn: Connection) -> None:
         """Columns the schema adds to a table an application made (nullable ones only)."""
@@ -164,7 +175,7 @@ class DatabaseSink:
                     )
         except (DBAPIError, self.engine.dialect.loaded_dbapi.Error) as exc:  # COPY: the driver's
             raise SeedError(
-                f"{self.where}: writing {batch.table}: {_reason(exc, self.url)}"
+                f"{self.where}: writing {batch.table}: {reason_of(exc, self.url)}"
             ) from None
 
     def _copy(self, conn: Connection, table: sa.Table, names: list[str], rows: list[Any]) -> None:
@@ -187,7 +198,7 @@ class DatabaseSink:
                     for table in self.tables.values():
                         self._advance_sequence(conn, table)
         except DBAPIError as exc:
-            raise SeedError(f"{self.where}: {_reason(exc, self.url)}") from None
+            raise SeedError(f"{self.where}: {reason_of(exc, self.url)}") from None
         finally:
             self.engine.dispose()
 

@@ -1,0 +1,34 @@
+"""Anonymised production extracts: PII found per column, keyed format-preserving pseudonyms,
+quasi-identifiers generalised to k-anonymity, and a report that holds no value of the data.
+
+    tables = read_extract("prod-extract/")           # CSV folder, database URL or .sql dump
+    out, report = anonymise(tables, key)             # key: bytes from the environment
+"""
+
+from actions.seed.anonymise.detect import ColumnFinding, detect_columns
+from actions.seed.anonymise.kanon import KReport, generalise, k_anonymity
+from actions.seed.anonymise.pseudonym import Pseudonymiser
+from actions.seed.anonymise.run import (
+    AnonymisationReport,
+    ColumnAction,
+    anonymise,
+    anonymise_extract,
+)
+from actions.seed.anonymise.sources import read_extract
+from actions.seed.anonymise.table import PiiKind, Table
+
+__all__ = [
+    "AnonymisationReport",
+    "ColumnAction",
+    "ColumnFinding",
+    "KReport",
+    "PiiKind",
+    "Pseudonymiser",
+    "Table",
+    "anonymise",
+    "anonymise_extract",
+    "detect_columns",
+    "generalise",
+    "k_anonymity",
+    "read_extract",
+]

@@ -1,0 +1,147 @@
+"""Reading a production extract: a folder of CSV files, a database, or a SQL dump.
+
+`read_extract(source)` takes a folder (each `*.csv` a table named after its file), a SQLAlchemy
+URL (`postgresql+psycopg://.../shop?tables=customers,orders`, or every table without
+`tables=`), or a `.sql` file (pg_dump plain format or sqlite `.dump`, see `sqldump`). Cells
+come back as text as the database prints them; NULL and empty CSV cells as None. Errors name
+the source (a URL with its password hidden), never a value read from it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from actions.errors import BackendUnavailable, UsageError
+from actions.seed.anonymise.sqldump import read_dump
+from actions.seed.anonymise.table import Table
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+
+def read_extract(source: str, *, timeout: float = 10.0) -> dict[str, Table]:
+    """The tables of an extract: a CSV folder, a SQLAlchemy URL or a .sql dump file."""
+    if "://" in source:
+        return read_database(source, timeout=timeout)
+    path = Path(source)
+    if path.is_dir():
+        return read_csv_folder(path)
+    if path.is_file() and path.suffix.lower() == ".sql":
+        return read_dump(path.read_text(encoding="utf-8", errors="surrogateescape"))
+    if path.is_file() and path.suffix.lower() == ".csv":
+        return {path.stem: read_csv(path)}
+    raise UsageError(
+        f"cannot read an extract from {source}: give a folder of CSV files, a .sql dump or a "
+        "database URL (e.g. postgresql+psycopg://host/db?tables=customers,orders)"
+    )
+
+
+def read_csv(path: Path) -> Table:
+    """One CSV file with a header row as a table; empty cells are None."""
+    try:
+        return _read_csv(path)
+    except UnicodeDecodeError:
+        raise UsageError(f"{path.name} is not UTF-8 text") from None
+    except csv.Error as exc:  # the csv module's messages hold no cell
+        raise UsageError(f"{path.name} is not a readable CSV file: {exc}") from None
+
+
+def _read_csv(path: Path) -> Table:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if not header:
+            raise UsageError(f"{path.name} has no header row")
+        table = Table(path.stem, [h.strip() for h in header])
+        for cells in reader:
+            if not cells:
+                continue
+            if len(cells) != len(header):
+                width = f"{len(cells)} cells for {len(header)} columns"
+                raise UsageError(f"{path.name}, line {reader.line_num}: {width}")
+            cells_of = zip(table.columns, cells, strict=True)
+            table.rows.append({c: v if v != "" else None for c, v in cells_of})
+    return table
+
+
+def read_csv_folder(folder: Path) -> dict[str, Table]:
+    """Every `*.csv` of a folder, each a table named after its file."""
+    files = sorted(folder.glob("*.csv"))
+    if not files:
+        raise UsageError(f"no CSV files in {folder}")
+    return {f.stem: read_csv(f) for f in files}
+
+
+def _text(value: Any) -> str | None:
+    """A database value as text, as the database would print it."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    return str(value)
+
+
+def _connect_args(url: sa.URL, timeout: float) -> dict[str, Any]:
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return {"timeout": timeout}
+    if backend in ("postgresql", "mysql", "mariadb"):
+        return {"connect_timeout": max(1, round(timeout))}
+    return {}
+
+
+def read_database(url: str, *, timeout: float = 10.0) -> dict[str, Table]:
+    """The tables named by `?tables=a,b` (every table without it) of a database, read whole."""
+    import sqlalchemy as sa  # on first use: the CLI starts faster without it
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        raise UsageError("the extract source is not a valid database URL") from None
+    wanted = parsed.query.get("tables")
+    names = ",".join(wanted) if isinstance(wanted, tuple) else (wanted or "")
+    parsed = parsed.difference_update_query(["tables"])
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        engine = sa.create_engine(parsed, connect_args=_connect_args(parsed, timeout))
+    except (ArgumentError, ImportError) as exc:
+        raise UsageError(f"cannot open {shown}: {type(exc).__name__}") from None
+    try:
+        with engine.connect() as conn:
+            present = sa.inspect(conn).get_table_names()
+            chosen = [n.strip() for n in names.split(",") if n.strip()] or present
+            missing = [n for n in chosen if n not in present]
+            if missing:
+                raise UsageError(f"{shown} has no table {', '.join(missing)}")
+            return {name: _read_table(conn, name) for name in chosen}
+    except SQLAlchemyError as exc:
+        reason = _reason(exc)
+        raise BackendUnavailable(f"could not read the extract from {shown}: {reason}") from None
+    finally:
+        engine.dispose()
+
+
+def _read_table(conn: sa.Connection, name: str) -> Table:
+    import sqlalchemy as sa
+
+    table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+    columns = [c.name for c in table.columns]
+    rows = [
+        dict(zip(columns, map(_text, row), strict=True)) for row in conn.execute(sa.select(table))
+    ]
+    return Table(name, columns, rows)
+
+
+def _reason(exc: Exception) -> str:
+    """The driver's first line (never the statement or its parameters)."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [""])[0]
+    return f"{type(orig).__name__}: {first[:200]}" if first else type(orig).__name__

@@ -1,0 +1,133 @@
+"""`seed --from SOURCE`: an extract read, anonymised, and written into the app's databases.
+
+Raw rows exist only in memory between reading and anonymising; what is written, said and kept
+is the anonymised data and a report of what was done per column (no value of the extract).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.context import RunContext
+from actions.result import Measurement, Result, Status
+from actions.seed.anonymise.run import AnonymisationReport, anonymise_extract
+from actions.seed.anonymise.table import Table
+from actions.seed.database import engine_for, parse_url, reason_of, where_of
+from actions.seed.schema import SeedError
+
+if TYPE_CHECKING:
+    from actions.seed.step import SeedRequest
+
+CHUNK_ROWS = 5000
+
+
+def seed_extract(request: SeedRequest, *, ctx: RunContext) -> Result:
+    """Anonymise the extract with the key and load each table into its database."""
+    if not request.key or len(request.key) < 16:
+        raise SeedError(
+            f"set {request.config.key_env} (16 bytes or more): the pseudonymisation key"
+        )
+    written: dict[str, int] = {}
+
+    def load(table: Table) -> None:
+        database = _database_of(request, table.name)
+        written[table.name] = write_table(request.databases[database], database, table)
+        ctx.progress(f"{table.name}: {written[table.name]:,} anonymised rows into {database}")
+
+    report = anonymise_extract(
+        str(request.source),
+        request.key,
+        load,
+        overrides=request.config.overrides or None,
+        quasi=request.config.quasi_identifiers or None,
+        k=request.config.k,
+        progress=ctx.progress,
+    )
+    return _result(report, written)
+
+
+def _database_of(request: SeedRequest, table: str) -> str:
+    named = request.config.tables.get(table)
+    if named is None and len(request.databases) == 1:
+        named = next(iter(request.databases))
+    if named is None or named not in request.databases:
+        known = ", ".join(sorted(request.databases)) or "none"
+        raise SeedError(
+            f"which database gets the extract's table {table}? Say it in "
+            f"apps.{request.app}.seed.tables (databases: {known})"
+        )
+    return named
+
+
+def write_table(url: str, database: str, table: Table) -> int:
+    """Replace the rows of `table` in the database (creating it with text columns if missing);
+    columns the database's table lacks are left out. Rows written."""
+    parsed = parse_url(url, database)
+    where = f"the {database} database at {where_of(parsed)}"
+    engine = engine_for(parsed, where)
+    try:
+        with engine.begin() as conn:
+            target = _target(conn, table)
+            names = [c for c in table.columns if c in target.c]
+            conn.execute(target.delete())
+            for start in range(0, len(table.rows), CHUNK_ROWS):
+                chunk = table.rows[start : start + CHUNK_ROWS]
+                conn.execute(target.insert(), [{n: row.get(n) for n in names} for row in chunk])
+    except SQLAlchemyError as exc:
+        raise SeedError(f"{where}: table {table.name}: {reason_of(exc, parsed)}") from None
+    finally:
+        engine.dispose()
+    return len(table.rows)
+
+
+def _target(conn: sa.Connection, table: Table) -> sa.Table:
+    metadata = sa.MetaData()
+    if sa.inspect(conn).has_table(table.name):
+        return sa.Table(table.name, metadata, autoload_with=conn)
+    created = sa.Table(table.name, metadata, *(sa.Column(c, sa.Text) for c in table.columns))
+    created.create(conn)
+    return created
+
+
+def _result(report: AnonymisationReport, written: dict[str, int]) -> Result:
+    changed = report.transformed()
+    total = sum(written.values())
+    summary = (
+        f"{total:,} anonymised rows in {len(written)} tables; {len(changed)} columns transformed "
+        f"({sum(report.values_replaced.values()):,} values replaced) in {report.seconds:.1f}s"
+    )
+    measurements = [
+        Measurement(name="rows", value=n, tags={"table": table}) for table, n in written.items()
+    ]
+    measurements += [
+        Measurement(name="rows", value=total),
+        *(
+            Measurement(name="values_replaced", value=n, tags={"kind": kind})
+            for kind, n in sorted(report.values_replaced.items())
+        ),
+    ]
+    columns = [
+        {
+            "table": a.table,
+            "column": a.column,
+            "kind": a.kind,
+            "how": a.how,
+            "confidence": round(a.confidence, 2),
+            "by": a.by,
+        }
+        for a in report.actions
+    ]
+    kanon = {
+        table: {"k": r.k, "classes": r.classes, "suppressed": r.suppressed}
+        for table, r in report.kanon.items()
+    }
+    return Result(
+        step="seed",
+        status=Status.PASS,
+        summary=summary,
+        measurements=measurements,
+        data={"mode": "extract", "rows": written, "columns": columns, "kanon": kanon},
+    )

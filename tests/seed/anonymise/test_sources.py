@@ -1,0 +1,191 @@
+"""Reading extracts: CSV folders, SQL dumps (pg_dump COPY and INSERT, sqlite .dump), databases."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from actions.errors import BackendUnavailable, UsageError
+from actions.seed.anonymise import Table, anonymise, read_extract
+from actions.seed.anonymise.sqldump import read_dump
+from tests.postgres_server import create_database, postgres
+from tests.seed.anonymise.conftest import EXTRACT, KEY
+from tests.seed.anonymise.make_dumps import create_sql
+
+PLANTED = "ottilie.marchetti@gmail.com"
+
+
+def as_rows(tables: dict[str, Table]) -> dict[str, tuple[list[str], list[dict[str, str | None]]]]:
+    return {name: (t.columns, t.rows) for name, t in tables.items()}
+
+
+@pytest.mark.parametrize("dump", ["dump.sql", "dump_inserts.sql", "sqlite_dump.sql"])
+def test_a_sql_dump_gives_the_same_tables_as_the_csv_files(
+    dump: str, extract: dict[str, Table]
+) -> None:
+    assert as_rows(read_extract(str(EXTRACT / dump))) == as_rows(extract)
+
+
+def test_copy_blocks_unescape_tabs_newlines_backslashes_and_nulls() -> None:
+    dump = (
+        "\\restrict abc\n"
+        "COPY public.notes (id, body, extra) FROM stdin;\n"
+        "1\tline one\\nline two\\ttabbed \\\\ done\t\\N\n"
+        "2\toctal \\101 hex \\x42\t\n"
+        "\\.\n"
+        "SELECT pg_catalog.setval('x', 1, true);\n"
+    )
+    rows = read_dump(dump)["notes"].rows
+    assert rows == [
+        {"id": "1", "body": "line one\nline two\ttabbed \\ done", "extra": None},
+        {"id": "2", "body": "octal A hex B", "extra": ""},
+    ]
+
+
+def test_inserts_take_their_columns_from_the_create_table_when_they_name_none() -> None:
+    dump = (
+        'CREATE TABLE "Shop"."People" (id integer NOT NULL, "Full Name" text, note text,'
+        " CONSTRAINT pk PRIMARY KEY (id));\n"
+        "INSERT INTO \"Shop\".\"People\" VALUES (1, 'O''Brien', NULL), (-2, E'a\\nb', 'x;y');\n"
+        "INSERT INTO people2 (a, b) VALUES (TRUE, '2024-01-01'::date);\n"
+    )
+    tables = read_dump(dump)
+    assert tables["People"].columns == ["id", "Full Name", "note"]
+    assert tables["People"].rows == [
+        {"id": "1", "Full Name": "O'Brien", "note": None},
+        {"id": "-2", "Full Name": "a\nb", "note": "x;y"},
+    ]
+    assert tables["people2"].rows == [{"a": "true", "b": "2024-01-01"}]
+
+
+def test_sqlite_dumps_write_control_characters_with_replace_char_and_unistr() -> None:
+    dump = (
+        "CREATE TABLE t(a);\n"
+        "INSERT INTO t VALUES(replace('one\\ntwo','\\n',char(10)));\n"
+        "INSERT INTO t VALUES(unistr('tab\\0009end \\\\ \\+01F600'));\n"  # sqlite 3.44+
+    )
+    assert read_dump(dump)["t"].rows == [{"a": "one\ntwo"}, {"a": "tab\tend \\ \U0001f600"}]
+
+
+@pytest.mark.parametrize(
+    "dump",
+    [
+        f"CREATE TABLE t (a text);\nINSERT INTO t VALUES ('{PLANTED}', ",
+        f"CREATE TABLE t (a text);\nINSERT INTO t VALUES (lower('{PLANTED}'));",
+        f"CREATE TABLE t (a text);\nINSERT INTO t VALUES ('{PLANTED}', 'two');",
+        f"COPY t (a) FROM stdin;\n{PLANTED}\textra\n\\.\n",
+        f"CREATE TABLE t (a text);\nINSERT INTO t VALUES (char('{PLANTED}'));",
+    ],
+)
+def test_a_dump_that_cannot_be_read_says_where_without_showing_values(dump: str) -> None:
+    with pytest.raises(UsageError) as error:
+        read_dump(dump)
+    assert PLANTED not in str(error.value)
+
+
+def test_a_csv_with_a_broken_row_says_which_line_without_showing_it(tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text(f"id,email\n1,a@b.io\n2,{PLANTED},extra\n")
+    with pytest.raises(UsageError, match=r"people\.csv, line 3: 3 cells for 2 columns") as error:
+        read_extract(str(tmp_path))
+    assert PLANTED not in str(error.value)
+
+
+def test_a_csv_that_is_not_utf8_is_refused_plainly(tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_bytes(f"id,name\n1,{PLANTED}\n2,Ren\xe9e\n".encode("latin-1"))
+    with pytest.raises(UsageError, match=r"people\.csv is not UTF-8 text") as error:
+        read_extract(str(tmp_path))
+    assert PLANTED not in str(error.value) and error.value.__cause__ is None
+
+
+def test_a_database_url_reads_the_tables_it_names(
+    tmp_path: Path, extract: dict[str, Table]
+) -> None:
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript((EXTRACT / "sqlite_dump.sql").read_text())
+    conn.close()
+    tables = read_extract(f"sqlite:///{db}?tables=customers,orders")
+    assert list(tables) == ["customers", "orders"]
+    assert as_rows(tables) == {n: as_rows(extract)[n] for n in ("customers", "orders")}
+    assert set(read_extract(f"sqlite:///{db}")) == set(extract)
+    with pytest.raises(UsageError, match="has no table invoices"):
+        read_extract(f"sqlite:///{db}?tables=customers,invoices")
+
+
+def test_a_file_that_is_no_database_gives_a_plain_error_without_its_content(tmp_path: Path) -> None:
+    not_db = tmp_path / "notes.db"
+    not_db.write_text(f"{PLANTED}\n" * 200)
+    with pytest.raises(BackendUnavailable, match="could not read the extract") as error:
+        read_extract(f"sqlite:///{not_db}")
+    assert PLANTED not in str(error.value) and error.value.__cause__ is None
+
+
+def test_an_unreachable_database_fails_fast_with_its_password_hidden() -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql+psycopg://shop:s3cret-pw@127.0.0.1:{port}/shop"
+    with pytest.raises(BackendUnavailable) as error:
+        read_extract(url, timeout=3)
+    assert "s3cret-pw" not in str(error.value) and "***" in str(error.value)
+
+
+def test_a_source_that_is_nothing_readable_says_what_is_accepted(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"folder of CSV files, a \.sql dump or a database URL"):
+        read_extract(str(tmp_path / "missing"))
+    with pytest.raises(UsageError, match="no CSV files"):
+        read_extract(str(tmp_path))
+
+
+def copy_field(value: str | None) -> str:
+    if value is None:
+        return "\\N"
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def literal(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+@given(st.lists(st.tuples(st.none() | st.text(), st.none() | st.text()), max_size=5))
+def test_any_text_comes_back_from_copy_and_insert_as_it_went_in(rows: list[tuple]) -> None:
+    copy = "".join(f"{copy_field(a)}\t{copy_field(b)}\n" for a, b in rows)
+    inserts = "".join(
+        f"INSERT INTO t (a, b) VALUES ({literal(a)}, {literal(b)});\n" for a, b in rows
+    )
+    expected = [{"a": a, "b": b} for a, b in rows]
+    dump = f"COPY public.t (a, b) FROM stdin;\n{copy}\\.\n\n"
+    assert read_dump(dump).get("t", Table("t", [])).rows == expected
+    assert read_dump(inserts).get("t", Table("t", [])).rows == expected
+
+
+def test_a_postgresql_extract_reads_as_the_csv_files_and_anonymises_alike(
+    extract: dict[str, Table],
+) -> None:
+    with postgres() as server:
+        url = create_database(server, "prod")
+        dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        order = ["customers", "products", "orders", "support_tickets"]
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+            for statement in create_sql(
+                {n: [dict.fromkeys(extract[n].columns)] for n in order}, sqlite=False
+            ):
+                conn.execute(statement)
+            for name in order:
+                with conn.cursor().copy(
+                    f"COPY {name} FROM STDIN (FORMAT csv, HEADER true)"
+                ) as copy:
+                    copy.write((EXTRACT / f"{name}.csv").read_bytes())
+        tables = read_extract(f"{url}?tables=customers,orders,products,support_tickets")
+    assert as_rows(tables) == as_rows(extract)  # numeric, date and timestamp printed as in CSV
+    from_db, _ = anonymise(tables, KEY)
+    from_csv, _ = anonymise(extract, KEY)
+    assert as_rows(from_db) == as_rows(from_csv)
