@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import RunContext
-from actions.result import Measurement, Result, Status
+from actions.result import Finding, Measurement, Result, Severity, Status
 from actions.seed.anonymise.run import AnonymisationReport, anonymise_extract
 from actions.seed.anonymise.table import Table
 from actions.seed.database import engine_for, parse_url, reason_of, where_of
@@ -46,7 +46,10 @@ def seed_extract(request: SeedRequest, *, ctx: RunContext) -> Result:
         k=request.config.k,
         progress=ctx.progress,
     )
-    return _result(report, written)
+    result = _result(report, written)
+    for finding in result.findings:  # each column transformed, and how
+        ctx.progress(f"{finding.title} ({finding.evidence})")
+    return result
 
 
 def _database_of(request: SeedRequest, table: str) -> str:
@@ -124,10 +127,19 @@ def _result(report: AnonymisationReport, written: dict[str, int]) -> Result:
         table: {"k": r.k, "classes": r.classes, "suppressed": r.suppressed}
         for table, r in report.kanon.items()
     }
+    findings = [
+        Finding(
+            severity=Severity.INFO,
+            title=f"{a.table}.{a.column}: {a.how}",
+            evidence=f"detected as {a.kind} by {a.by or 'rule'}, confidence {a.confidence:.2f}",
+        )
+        for a in changed
+    ]
     return Result(
         step="seed",
         status=Status.PASS,
         summary=summary,
+        findings=findings,
         measurements=measurements,
         data={"mode": "extract", "rows": written, "columns": columns, "kanon": kanon},
     )

@@ -12,9 +12,10 @@ from pathlib import Path
 from actions.config import Settings
 from actions.context import RunContext
 from actions.errors import PreprodError
-from actions.result import Measurement, Result, Status, utcnow
+from actions.result import Artifact, Measurement, Result, Status, utcnow
 from actions.seed.config import SeedConfig
 from actions.seed.generate import generate
+from actions.seed.report import write_report
 from actions.seed.rows import plan_rows
 from actions.seed.schema import SeedError, load_schema
 from actions.seed.sinks import database_sink, write_all
@@ -77,6 +78,9 @@ def run(request: SeedRequest, *, ctx: RunContext) -> Result:
         return Result(step="seed", status=Status.ERROR, summary=f"seed: {exc}", started_at=started)
     seconds = time.monotonic() - clock
     result.measurements.append(Measurement(name="seconds", value=round(seconds, 3), unit="s"))
+    title = f"Seeding {request.app} ({result.data.get('mode')})"
+    path = write_report(ctx.step_dir("seed") / "seed-report.md", title, result.data, seconds)
+    result.artifacts.append(Artifact(name=path.name, path=str(path), kind="report"))
     return result.model_copy(update={"started_at": started, "finished_at": utcnow()})
 
 

@@ -76,6 +76,7 @@ def test_ready_on_the_good_release_is_go_and_the_candidate_is_no_go(tmp_path: Pa
     )
     assert good.returncode == 0, good.stdout + good.stderr
     assert "▶ deploy" in good.stdout and "load: " in good.stdout
+    assert "seed pass: 1,939 synthetic rows in 3 tables" in good.stdout
     assert "verdict: GO" in good.stdout
     assert "analyze pass: catalog, storefront from the services' own /metrics" in good.stdout
     assert "chaos pass: catalog answers 300 ms late: hypothesis held" in good.stdout
