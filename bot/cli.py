@@ -97,11 +97,43 @@ def logs_mine(
     )
 
 
-ADMIN_WORDS = {"config", "serve", "redact", "--help", "-h"}
+data_app = typer.Typer(help="seeding tools that write files: `data generate`, `data anonymise`")
+admin.add_typer(data_app, name="data")
+
+
+@data_app.command("generate")
+def data_generate(
+    schema: str = typer.Argument(..., metavar="SCHEMA", help="a seed schema (YAML)"),
+    out: str = typer.Option(..., "--out", metavar="DIR", help="folder for one file per table"),
+    fmt: str = typer.Option("csv", "--format", help="csv or parquet"),
+    scale: float = typer.Option(1.0, "--scale", help="multiply the root tables' rows"),
+    seed: int = typer.Option(None, "--seed", help="random seed (default: the schema's)"),
+) -> None:
+    """Synthetic data of a schema as CSV or Parquet files."""
+    from bot.data_cli import generate_command
+
+    if fmt not in ("csv", "parquet"):
+        typer.echo("--format is csv or parquet", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(generate_command(schema, out, fmt=fmt, scale=scale, seed=seed))
+
+
+@data_app.command("anonymise")
+def data_anonymise(
+    source: str = typer.Argument(..., metavar="SOURCE", help="CSV folder, SQLAlchemy URL or .sql"),
+    out: str = typer.Option(..., "--out", metavar="DIR", help="folder for one CSV per table"),
+) -> None:
+    """An extract with its personal data pseudonymised (key from PREPROD_SEED_KEY), as CSV."""
+    from bot.data_cli import anonymise_command
+
+    raise typer.Exit(anonymise_command(source, out))
+
+
+ADMIN_WORDS = {"config", "serve", "redact", "data", "--help", "-h"}
 
 
 def _is_admin(argv: list[str]) -> bool:
-    """`config …`, `serve`, `redact`, and `logs mine …` (the chat verb is `logs <service>`)."""
+    """`config`, `serve`, `redact`, `data` and `logs mine` (chat has `logs <service>` too)."""
     if not argv:
         return False
     return argv[0] in ADMIN_WORDS or argv[:2] == ["logs", "mine"]
