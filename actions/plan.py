@@ -263,6 +263,17 @@ def _seed(request: RunRequest, app_name: str, env: Environment, *, ctx: RunConte
         return _skipped("seed", f"{app_name} has no seed configured (apps.{app_name}.seed)")
     config = config or SeedConfig()
     data_dir = env.data_dir if isinstance(env, LocalEnvironment) else None
+    local_only = [
+        name
+        for name, url in config.databases.items()
+        if "{data_dir:" in url and name not in ctx.settings.environments[env.name].databases
+    ]
+    if data_dir is None and local_only:
+        return _skipped(
+            "seed",
+            f"{', '.join(local_only)} of {app_name} are local files: set "
+            f"environments.{env.name}.databases to seed {env.name}",
+        )
     try:
         databases = resolve_databases(ctx.settings, app_name, env.name, data_dir)
     except PreprodError as exc:

@@ -56,6 +56,9 @@ def test_the_good_release_is_go_and_the_candidate_no_go_on_kubernetes(
     steps = {s["name"]: s for s in runs.steps_of(bot.store, bad["id"])}
     assert steps["deploy"]["status"] == "pass"
     assert steps["e2e"]["status"] == "fail"
+    # the shop's seed databases are a local environment's files: said, not guessed
+    assert steps["seed"]["status"] == "skipped"
+    assert "catalog, orders of shop are local files" in steps["seed"]["summary"]
     report = Path(bad["report_path"]).read_text()
     assert "key SLO failed: product page p95 latency" in report
     deployment = cluster.kube.get("deployment", NAMESPACE, "storefront")

@@ -23,7 +23,7 @@ NO_GROUPS = PermissionsConfig.model_validate({"roles": {"engineer": {"users": ["
         ("redy shop 1.1", "U_X", WITH_GROUPS, True),  # usage error
         ("", "U_X", WITH_GROUPS, True),  # help
         ("help ready", "U_X", WITH_GROUPS, True),
-        ("seed local", "U_ENG", WITH_GROUPS, True),  # not available yet
+        ("seed local", "U_ENG", WITH_GROUPS, False),  # a job: handed off
         ("chaos list", "U_X", WITH_GROUPS, False),  # reads the experiments folder
         ("deploy shop 1.1", "U_X", NO_GROUPS, True),  # a denial nothing can change
         ("deploy shop 1.1", "U_X", WITH_GROUPS, False),  # a group might grant it
