@@ -32,7 +32,7 @@ from actions.scan.config import resolve_source
 from actions.scan.step import ScanRequest
 from actions.seed import step as seed_step
 from actions.seed.config import SeedConfig
-from actions.seed.step import SeedRequest, resolve_databases
+from actions.seed.step import SeedRequest, fill_secrets, resolve_databases
 from actions.telemetry.charts import series_from_history
 from actions.telemetry.early_warning import EarlyWarning
 from actions.testing import cluster_load, e2e, load
@@ -276,6 +276,7 @@ def _seed(request: RunRequest, app_name: str, env: Environment, *, ctx: RunConte
         )
     try:
         databases = resolve_databases(ctx.settings, app_name, env.name, data_dir)
+        source = request.seed_source and fill_secrets(request.seed_source, ctx.settings, "extract")
     except PreprodError as exc:
         return Result(step="seed", status=Status.ERROR, summary=f"seed: {exc}")
     schema = request.seed_schema or config.synthetic
@@ -285,7 +286,7 @@ def _seed(request: RunRequest, app_name: str, env: Environment, *, ctx: RunConte
         databases=databases,
         config=config,
         schema=ctx.settings.resolve(schema) if schema and not request.seed_source else None,
-        source=request.seed_source,
+        source=source or None,
         scale=request.seed_scale or config.scale,
         seed=request.seed_seed,
         key=key.encode() if key else None,

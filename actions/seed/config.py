@@ -11,25 +11,10 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from actions.seed.anonymise.table import KINDS
+
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
-_KINDS = (
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "full_name",
-    "street_address",
-    "postcode",
-    "city",
-    "birth_date",
-    "iban",
-    "card",
-    "ssn",
-    "ip",
-    "free_text",
-    "keep",
-    "drop",
-)
+_KINDS = (*(k for k in KINDS if k != "none"), "keep", "drop")
 
 
 class SeedConfig(BaseModel):
@@ -61,11 +46,15 @@ class SeedConfig(BaseModel):
         for name, url in databases.items():
             if "://" not in url:
                 raise ValueError(f"database {name!r}: {url!r} is not a SQLAlchemy URL")
+        return cls._no_passwords(databases)
+
+    @field_validator("sources")
+    @classmethod
+    def _no_passwords(cls, urls: dict[str, str]) -> dict[str, str]:
+        for name, url in urls.items():
             if re.search(r"://[^/@]*:[^/@$]+@", url):
-                raise ValueError(
-                    f"database {name!r}: a password in the URL; write ${{VARIABLE}} for it"
-                )
-        return databases
+                raise ValueError(f"{name!r}: a password in the URL; write ${{VARIABLE}} for it")
+        return urls
 
     @field_validator("overrides")
     @classmethod

@@ -55,13 +55,18 @@ def resolve_databases(
                     f"database {name}: {{data_dir:{service}}} needs a local environment"
                 )
             url = url.replace(f"{{data_dir:{service}}}", str(data_dir(service)))
-        for variable in _SECRET.findall(url):
-            value = settings.secret(variable)
-            if value is None:
-                raise SeedError(f"database {name}: set {variable} (its URL asks for it)")
-            url = url.replace(f"${{{variable}}}", value)
-        resolved[name] = url
+        resolved[name] = fill_secrets(url, settings, f"database {name}")
     return resolved
+
+
+def fill_secrets(text: str, settings: Settings, what: str) -> str:
+    """`${NAME}` replaced by the secret the bot read from the environment at load."""
+    for variable in _SECRET.findall(text):
+        value = settings.secret(variable)
+        if value is None:
+            raise SeedError(f"{what}: set {variable} (its URL asks for it)")
+        text = text.replace(f"${{{variable}}}", value)
+    return text
 
 
 def run(request: SeedRequest, *, ctx: RunContext) -> Result:

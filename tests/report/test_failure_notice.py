@@ -15,6 +15,7 @@ from actions.report.failure_notice import (
     route,
     should_notify,
 )
+from tests.report.notices import sample_notice
 
 RUN = {
     "id": 12,
@@ -94,18 +95,9 @@ GATE = {
 
 
 def notice(**changes: Any) -> FailureNotice:
-    base = FailureNotice(
-        run_id=12,
-        app="shop",
-        version="1.1",
-        environment="local",
-        outcome="no-go",
-        headline="shop 1.1 on local: no-go",
-        reasons=["e2e failed"],
-        services={"payments": ["critical · e2e: double charge"], "checkout": ["high · e2e: 500"]},
-        unowned=["load failed: too slow"],
+    return sample_notice(
+        **{"headline": "shop 1.1 on local: no-go", "reasons": ["e2e failed"], **changes}
     )
-    return base.model_copy(update=changes)
 
 
 def test_findings_are_grouped_by_service_worst_service_and_worst_finding_first() -> None:

@@ -10,21 +10,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from actions.report.failure_notice import UNOWNED, FailureNotice, NotificationsConfig
+from actions.report.failure_notice import UNOWNED, NotificationsConfig
 from bot.teams import CARD_BUDGET, CARD_LIMIT, TeamsNotifier, notifier_from_env, teams_card
 from tests.fakes.teams_webhook import FakeTeams, card_problem
+from tests.report.notices import sample_notice
 
-NOTICE = FailureNotice(
-    run_id=12,
-    app="shop",
-    version="1.1",
-    environment="local",
-    outcome="no-go",
-    headline="shop 1.1 on local: no-go (SLO score 40%)",
-    reasons=["e2e failed: 2 of 9 tests failed"],
-    services={"payments": ["critical · e2e: double charge"], "checkout": ["high · e2e: 500"]},
-    unowned=["load failed: too slow"],
-)
+NOTICE = sample_notice()
 
 
 @pytest.fixture

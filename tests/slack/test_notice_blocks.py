@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import json
 
-from actions.report.failure_notice import UNOWNED, FailureNotice
+from actions.report.failure_notice import UNOWNED
 from bot.slack.notice_blocks import notice_message
+from tests.report.notices import sample_notice
 
-NOTICE = FailureNotice(
-    run_id=12,
-    app="shop",
-    version="1.1",
-    environment="local",
-    outcome="no-go",
-    headline="shop 1.1 on local: no-go (SLO score 40%)",
-    reasons=["e2e failed: 2 of 9 tests failed"],
+NOTICE = sample_notice(
     services={
         "payments": ["critical · e2e: double charge <!channel>"],
         "checkout": ["high · e2e: a & b > c"],
