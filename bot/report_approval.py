@@ -15,7 +15,7 @@ from typing import Any
 from actions.errors import PermissionDenied, UsageError
 from actions.report.approval import SUBJECT, Tally, may_override, seats_for
 from actions.report.gate import NO_GO
-from actions.report.promotion import promote
+from actions.report.promote_call import promote
 from bot import answers
 from bot.approval_state import current
 from bot.grammar import Command

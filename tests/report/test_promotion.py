@@ -13,12 +13,8 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from actions.report.promotion import (
-    PromotionConfig,
-    PromotionOutcome,
-    build_request,
-    promote,
-)
+from actions.report.promote_call import promote
+from actions.report.promotion import PromotionConfig, PromotionOutcome, build_request
 from tests.fakes.ci_api import FakeCI
 
 TOKEN = "ghp_s3cr3t-promote-token"
