@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from actions.chaos.inject import Injector
 from actions.chaos.recovery import recover as recover_chaos
 from actions.chaos.step import injector_for
 from actions.config import Settings
 from actions.context import Event
-from actions.defects.recheck import find_defect, step_of
-from actions.defects.tracker import make_tracker
 from actions.deploy import flags
-from actions.durations import parse_duration
 from actions.environments.base import Environment
 from actions.environments.factory import open_environment
 from actions.errors import NotAvailable, PermissionDenied, PreprodError, UsageError
@@ -29,12 +26,12 @@ from bot import (
     load_profile,
     permissions,
     report_approval,
+    run_requests,
 )
-from bot.grammar import Command, nearest
+from bot.grammar import Command
 from bot.jobs import JobRunner
 from bot.notify import FailureNotifier
 from bot.replies import Caller, Reply, Started
-from bot.seed_request import seed_request
 from bot.verbs import VERBS
 from storage import audit, jobs, runs
 from storage.store import Store
@@ -193,87 +190,11 @@ class Preprod:
 
     def environment(self, name: str | None) -> str:
         """A configured environment's name, with the nearest match when mistyped."""
-        env = self.settings.environment_name(name)
-        if env not in self.settings.environments:
-            known = list(self.settings.environments)
-            hint = nearest(env, known)
-            extra = f" Did you mean `{hint}`?" if hint else ""
-            raise UsageError(f"no environment `{env}`.{extra} Environments: {', '.join(known)}")
-        return env
-
-    def _app(self, name: str) -> str:
-        if name not in self.settings.apps:
-            known = list(self.settings.apps)
-            hint = nearest(name, known)
-            extra = f" Did you mean `{hint}`?" if hint else ""
-            raise UsageError(f"no app `{name}`.{extra} Apps: {', '.join(known)}")
-        return name
+        return run_requests.environment(self.settings, name)
 
     def request_for(self, command: Command, surface: str = "cli") -> RunRequest:
         """Validate a job command against the config and build its run request."""
-        args, opts = command.args, command.options
-        if command.verb == "chaos":
-            experiment, env_name = chaos_answers.run_request(self.settings, command)
-            return RunRequest(
-                verb="chaos", environment=env_name, plan=["chaos"], experiment=experiment
-            )
-        if command.verb == "recheck":
-            return self._recheck_request(command)
-        if command.verb == "load" and args.get("logfile"):
-            raise UsageError(
-                f"unexpected `{args['logfile'][:60]}`: `load profile <logfile>` derives a profile, "
-                "`load [env]` puts load on an environment"
-            )
-        env_name = self.environment(str(opts.get("env") or args.get("env") or "") or None)
-        if permissions.mutating(command) and self.settings.environments[env_name].protected:
-            raise PermissionDenied(
-                f"environment `{env_name}` is protected: it is read-only for every command"
-            )
-        app = self._app(args["app"]) if "app" in args else None
-        if command.verb == "seed":
-            deployed = self.env_factory(self.settings, env_name).status().app
-            if not deployed:
-                raise UsageError(f"nothing is deployed on {env_name}: deploy before seeding")
-            return seed_request(self.settings, command, env_name, deployed, surface)
-        if command.verb in ("test", "scan") and opts.get("app"):
-            app = self._app(str(opts["app"]))
-        plan = {
-            "ready": self.settings.plan,
-            "deploy": ["deploy"],
-            "rollback": ["rollback"],
-            "test": [command.subcommand or "e2e"],
-            "load": ["load"],
-            "scan": ["scan"],
-            "parity": ["parity"],
-        }[command.verb]
-        baseline = opts.get("baseline") or (self.settings.apps[app].baseline if app else None)
-        if baseline == args.get("version"):
-            baseline = None
-        return RunRequest(
-            verb=command.verb,
-            app=app,
-            version=args.get("version"),
-            baseline=str(baseline) if baseline else None,
-            environment=env_name,
-            plan=list(plan),
-            load_users=_whole(opts, "users"),
-            load_duration=_duration(opts, "duration"),
-            load_workers=_whole(opts, "workers"),
-            select=str(opts.get("select") or "all"),
-            budget=_duration(opts, "budget"),
-        )
-
-    def _recheck_request(self, command: Command) -> RunRequest:
-        """`recheck PP-3 [--env E]`: the step that found the defect, on the environment."""
-        tracker = make_tracker(self.settings, self.store, os.environ)
-        defect = find_defect(tracker, command.args["defect"])
-        if defect.status != "open":
-            raise UsageError(f"{defect.key} is {defect.status}; only open defects are rechecked")
-        step = step_of(self.store, defect)
-        env_name = self.environment(str(command.options.get("env") or "") or None)
-        if self.settings.environments[env_name].protected:
-            raise PermissionDenied(f"environment `{env_name}` is protected: read-only")
-        return RunRequest(verb="recheck", environment=env_name, plan=[step], recheck=defect.key)
+        return run_requests.request_for(self, command, surface)
 
     def _start(self, command: Command, caller: Caller, binding: dict[str, str]) -> Started:
         request = self.request_for(command, caller.surface)
@@ -355,27 +276,3 @@ class Preprod:
             )
             closed.append(run_id)
         return closed
-
-
-def _whole(opts: Mapping[str, object], name: str) -> int | None:
-    """A whole-number option, or None when absent; a clear error when it is not one."""
-    if name not in opts:
-        return None
-    value = str(opts[name])
-    if not value.isdigit():
-        raise UsageError(f"`--{name}` must be a whole number, not `{value[:40]}`")
-    return int(value)
-
-
-def _duration(opts: Mapping[str, object], name: str) -> str | None:
-    """A duration option (`30s`, `2m`), or None when absent; a clear error when it is not one."""
-    if not opts.get(name):
-        return None
-    value = str(opts[name])
-    try:
-        parse_duration(value)
-    except ValueError:
-        raise UsageError(
-            f"`--{name}` must be a duration such as 30s or 2m, not `{value[:40]}`"
-        ) from None
-    return value
