@@ -17,7 +17,7 @@ from actions.chaos.experiment import (
 from actions.chaos.guards import check, evaluate
 from actions.config import Settings
 from actions.errors import NotAvailable, PermissionDenied, UsageError
-from bot import permissions
+from bot import names, permissions
 from bot.grammar import Command, nearest
 from bot.replies import Reply
 from storage import approvals, jobs, runs
@@ -30,7 +30,7 @@ def answer(settings: Settings, store: Store, command: Command, role: str, user: 
     if action == "list":
         # `chaos list ENV`: the one word after `list` is the environment
         named = command.args.get("experiment") or command.args.get("env")
-        return _list(settings, _env(settings, named or None))
+        return _list(settings, names.environment(settings, named or None))
     if action == "stop":
         return _stop(settings, store, command)
     if action in ("approve", "reject"):
@@ -44,7 +44,7 @@ def run_request(settings: Settings, command: Command) -> tuple[str, str]:
     name = command.args.get("experiment")
     if not name:
         raise UsageError("usage: `chaos run EXPERIMENT [env]` (`chaos list` shows them)")
-    env_name = _env(settings, command.args.get("env"))
+    env_name = names.environment(settings, command.args.get("env"))
     folder = settings.resolve(settings.chaos.experiments_dir)
     try:
         experiment = load_experiment(experiment_path(folder, name))
@@ -93,7 +93,7 @@ def _list(settings: Settings, env_name: str) -> Reply:
 def _stop(settings: Settings, store: Store, command: Command) -> Reply:
     """`chaos stop [env]`: every environment when none is named."""
     named = command.args.get("experiment") or command.args.get("env")
-    envs = [_env(settings, named)] if named else list(settings.environments)
+    envs = [names.environment(settings, named)] if named else list(settings.environments)
     stopped = []
     for env_name in envs:
         held = chaos_store.active_experiment(store, env_name)
@@ -137,13 +137,3 @@ def _decide(settings: Settings, store: Store, command: Command, role: str, user:
     )
     said = "approved" if decision == "approve" else "rejected"
     return Reply(f"chaos run {run_id} {said} by {user}" + (f": {reason}" if reason else ""))
-
-
-def _env(settings: Settings, name: str | None) -> str:
-    env_name = settings.environment_name(name)
-    if env_name not in settings.environments:
-        known = list(settings.environments)
-        hint = nearest(env_name, known)
-        extra = f" Did you mean `{hint}`?" if hint else ""
-        raise UsageError(f"no environment `{env_name}`.{extra} Environments: {', '.join(known)}")
-    return env_name

@@ -6,38 +6,17 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from actions.config import Settings
 from actions.defects.recheck import find_defect, step_of
 from actions.defects.tracker import make_tracker
 from actions.durations import parse_duration
 from actions.errors import PermissionDenied, UsageError
 from actions.plan import RunRequest
-from bot import chaos_answers, permissions
-from bot.grammar import Command, nearest
+from bot import chaos_answers, names, permissions
+from bot.grammar import Command
 from bot.seed_request import seed_request
 
 if TYPE_CHECKING:
     from bot.service import Preprod
-
-
-def environment(settings: Settings, name: str | None) -> str:
-    """A configured environment's name, with the nearest match when mistyped."""
-    env = settings.environment_name(name)
-    if env not in settings.environments:
-        known = list(settings.environments)
-        hint = nearest(env, known)
-        extra = f" Did you mean `{hint}`?" if hint else ""
-        raise UsageError(f"no environment `{env}`.{extra} Environments: {', '.join(known)}")
-    return env
-
-
-def _app(settings: Settings, name: str) -> str:
-    if name not in settings.apps:
-        known = list(settings.apps)
-        hint = nearest(name, known)
-        extra = f" Did you mean `{hint}`?" if hint else ""
-        raise UsageError(f"no app `{name}`.{extra} Apps: {', '.join(known)}")
-    return name
 
 
 def request_for(bot: Preprod, command: Command, surface: str) -> RunRequest:
@@ -53,19 +32,21 @@ def request_for(bot: Preprod, command: Command, surface: str) -> RunRequest:
             f"unexpected `{args['logfile'][:60]}`: `load profile <logfile>` derives a profile, "
             "`load [env]` puts load on an environment"
         )
-    env_name = environment(bot.settings, str(opts.get("env") or args.get("env") or "") or None)
+    env_name = names.environment(
+        bot.settings, str(opts.get("env") or args.get("env") or "") or None
+    )
     if permissions.mutating(command) and bot.settings.environments[env_name].protected:
         raise PermissionDenied(
             f"environment `{env_name}` is protected: it is read-only for every command"
         )
-    app = _app(bot.settings, args["app"]) if "app" in args else None
+    app = names.app(bot.settings, args["app"]) if "app" in args else None
     if command.verb == "seed":
         deployed = bot.env_factory(bot.settings, env_name).status().app
         if not deployed:
             raise UsageError(f"nothing is deployed on {env_name}: deploy before seeding")
         return seed_request(bot.settings, command, env_name, deployed, surface)
     if command.verb in ("test", "scan") and opts.get("app"):
-        app = _app(bot.settings, str(opts["app"]))
+        app = names.app(bot.settings, str(opts["app"]))
     plan = {
         "ready": bot.settings.plan,
         "deploy": ["deploy"],
@@ -100,7 +81,7 @@ def _recheck_request(bot: Preprod, command: Command) -> RunRequest:
     if defect.status != "open":
         raise UsageError(f"{defect.key} is {defect.status}; only open defects are rechecked")
     step = step_of(bot.store, defect)
-    env_name = environment(bot.settings, str(command.options.get("env") or "") or None)
+    env_name = names.environment(bot.settings, str(command.options.get("env") or "") or None)
     if bot.settings.environments[env_name].protected:
         raise PermissionDenied(f"environment `{env_name}` is protected: read-only")
     return RunRequest(verb="recheck", environment=env_name, plan=[step], recheck=defect.key)

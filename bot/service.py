@@ -24,6 +24,7 @@ from bot import (
     help,
     insight_answers,
     load_profile,
+    names,
     permissions,
     report_approval,
     run_requests,
@@ -190,7 +191,7 @@ class Preprod:
 
     def environment(self, name: str | None) -> str:
         """A configured environment's name, with the nearest match when mistyped."""
-        return run_requests.environment(self.settings, name)
+        return names.environment(self.settings, name)
 
     def request_for(self, command: Command, surface: str = "cli") -> RunRequest:
         """Validate a job command against the config and build its run request."""

@@ -44,16 +44,16 @@ class _Entry:
         return cls(
             method=str(raw.get("method") or ""),
             name=str(raw["name"]),
-            requests=int(raw.get("num_requests") or 0),
-            untimed=int(raw.get("num_none_requests") or 0),
-            failures=int(raw.get("num_failures") or 0),
+            requests=_count(raw.get("num_requests")),
+            untimed=_count(raw.get("num_none_requests")),
+            failures=_count(raw.get("num_failures")),
             total_ms=float(raw.get("total_response_time") or 0),
             min_ms=None
             if raw.get("min_response_time") is None
             else float(raw["min_response_time"]),
             max_ms=float(raw.get("max_response_time") or 0),
             content=float(raw.get("total_content_length") or 0),
-            histogram={float(t): int(n) for t, n in (raw.get("response_times") or {}).items()},
+            histogram={float(t): _count(n) for t, n in (raw.get("response_times") or {}).items()},
             start=_seconds(raw.get("start_time")),
             last=_seconds(raw.get("last_request_timestamp")),
         )
@@ -129,6 +129,17 @@ def _percentile(histogram: dict[float, int], count: int, percent: float) -> floa
         if count - seen <= below:
             return response_time
     return 0.0
+
+
+MAX_COUNT = 2**53  # more requests than any run makes, and still exact as a float
+
+
+def _count(value: Any) -> int:
+    """A request count: a whole number from 0 to MAX_COUNT (ValueError otherwise)."""
+    count = int(value or 0)
+    if not 0 <= count <= MAX_COUNT:
+        raise ValueError(f"a count of {count:.3g} requests")
+    return count
 
 
 def _seconds(value: Any) -> float | None:
