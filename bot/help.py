@@ -38,7 +38,7 @@ def about(name: str) -> str:
         subs = ", ".join(f"{k} ({v})" for k, v in verb.subcommands.items())
         lines.append(f"Subcommands and the role each needs: {subs}")
     else:
-        lines.append(f"Needs the {verb.role} role.")
+        lines.append(verb.who or f"Needs the {verb.role} role.")
     if verb.examples:
         lines.append("Examples: " + "; ".join(f"`{e}`" for e in verb.examples))
     return "\n".join(lines)

@@ -29,6 +29,7 @@ class Verb:
     free: tuple[str, ...] = ()  # positionals taking free text (e.g. NAME=VALUE), not a name
     rest: bool = False  # takes the remaining words (e.g. a command to schedule)
     examples: tuple[str, ...] = ()
+    who: str = ""  # who may, when it is not simply a role
 
     @property
     def usage(self) -> str:
@@ -42,6 +43,9 @@ class Verb:
         return " ".join(parts)
 
 
+SEATS = (
+    "Needs a seat of the approval quorum (`approval.seats`; by default the release-manager role)."
+)
 ENV = Option("env", "environment to act on (default: the configured default)", "ENV")
 
 VERBS: dict[str, Verb] = {
@@ -198,6 +202,7 @@ VERBS: dict[str, Verb] = {
             role="viewer",  # and a seat of `approval.seats`, checked on use
             mutating=True,
             examples=("approve 42", 'approve 42 --override "known issue, fixed by flag"'),
+            who=SEATS + " Approving a no-go also needs `approval.override_role`.",
         ),
         Verb(
             "reject",
@@ -207,6 +212,7 @@ VERBS: dict[str, Verb] = {
             role="viewer",  # and a seat of `approval.seats`, checked on use
             mutating=True,
             examples=('reject 42 --reason "checkout p95 regressed"',),
+            who=SEATS,
         ),
         Verb(
             "history",

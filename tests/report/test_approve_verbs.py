@@ -172,3 +172,10 @@ def test_a_failed_promotion_is_said_and_retried_by_approving_again(
     retried = bot.handle(f"approve {run_id}", slack(RM))
     assert retried.ok and "promoted" in retried.text
     assert [p["ok"] for p in approvals.promotions(bot.store, run_id)] == [False, True]
+
+
+def test_help_says_who_may_decide(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    approve, reject = (bot.handle(f"help {v}", slack(ENG)).text for v in ("approve", "reject"))
+    assert "Needs a seat of the approval quorum" in approve and "override_role" in approve
+    assert "Needs a seat of the approval quorum" in reject and "override_role" not in reject
