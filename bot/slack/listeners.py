@@ -148,7 +148,12 @@ class Listeners:
         """The modal's submission: the decision with its reason, as the member who typed it."""
         ack()  # closes the modal
         view = body.get("view") or {}
-        meta = json.loads(view.get("private_metadata") or "{}")
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        if not isinstance(meta, dict):
+            meta = {}  # not our modal's: the decision below names no run, and nothing is recorded
         run_id = commands.run_id_of(str(meta.get("run") or ""))
         reason = shlex.quote(report_blocks.submitted_reason(view).translate(_STRAIGHT))
         if view.get("callback_id") == report_blocks.OVERRIDE_VIEW:

@@ -153,3 +153,22 @@ def test_a_no_go_is_routed_to_the_team_channel_and_to_teams(
     [card] = teams.accepted()
     body = json.dumps(card.json())
     assert "no-go" in body and "checkout" in body
+
+
+def test_a_submission_with_foreign_metadata_records_nothing(slack_bot) -> None:
+    harness = slack_bot(readiness_run(verdict="go"), permissions=ROLES)
+    run_id, _ = _finished(harness)
+    for metadata in ("not json", "[1, 2]", json.dumps({"run": "x"})):
+        view = {
+            "type": "modal",
+            "callback_id": "preprod_report_reject",
+            "title": {"type": "plain_text", "text": "Reject the report"},
+            "private_metadata": metadata,
+        }
+        answered = harness.submit_view(view, user=RM, values={"reason": {"reason_input": "no"}})
+        assert answered.status_code == 200
+    harness.click(run_id, user=RM, action_id=APPROVE)  # the bot still answers afterwards
+    _thread_says(harness, f"u0rm approved run {run_id}'s report")
+    assert [d["decision"] for d in approvals.decisions(harness.store, run_id, "report")] == [
+        "approve"
+    ]
