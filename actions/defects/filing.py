@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 
 from actions.defects.audit_trail import Trail, plain_reason
 from actions.defects.config import DefectsConfig, DefectSeverity
-from actions.defects.suggest import Suggestion, TriageSuggester, record_usage
+from actions.defects.suggest import Suggestion, TriageSuggester
 from actions.defects.tracker import DefectDraft, DefectTracker, Filed
 from actions.defects.triage import should_file, summary_by_severity, triage
 from actions.insight.llm import LlmUsage
+from actions.insight.usage import record_usage
 from actions.result import Finding, Result
 from storage.store import Store
 
@@ -134,7 +135,7 @@ def file_findings(
         outcome = suggester.suggest(drafts)
         suggestions = outcome.suggestions
         report.llm = LlmUsage.model_validate(outcome.model_dump(exclude={"suggestions"}))
-        if store is not None and report.llm.called:
+        if store is not None:
             record_usage(store, run.get("id"), report.llm)
     args = [tracker.name, *(str(run[k]) for k in ("app", "version") if run.get(k))]
     log = Trail(store, "defects.file", args, run.get("id"))

@@ -29,8 +29,6 @@ from actions.insight.evidence import escape_markup
 from actions.insight.llm import LlmUsage
 from actions.insight.prompts import load_prompt
 from actions.insight.redact import redact
-from storage import llm_usage
-from storage.store import Store
 
 if TYPE_CHECKING:
     from actions.config import Settings
@@ -230,18 +228,3 @@ class LlmSuggester:
             "latency_s": round(time.monotonic() - started, 3),
             "fallback_reason": reason,
         }
-
-
-def record_usage(store: Store, run_id: int | None, usage: LlmUsage) -> None:
-    """Keep what the suggestion call cost with the run's other LLM calls."""
-    llm_usage.record(
-        store,
-        run_id,
-        task=usage.task,
-        model=usage.model or "",
-        prompt_tokens=usage.prompt_tokens,
-        completion_tokens=usage.completion_tokens,
-        cost=usage.cost,
-        latency_s=usage.latency_s,
-        fallback=usage.fallback_reason,
-    )

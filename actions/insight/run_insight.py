@@ -17,13 +17,14 @@ from actions.config import Settings
 from actions.environments.base import Environment
 from actions.insight.evidence import Evidence, build_evidence
 from actions.insight.focus import focus
-from actions.insight.llm import LlmOutcome, LlmUsage, SummaryOutcome, make_analyst
+from actions.insight.llm import LlmOutcome, SummaryOutcome, make_analyst
 from actions.insight.mining import LogRecord, mine_records, parse_line
 from actions.insight.redact import redact
+from actions.insight.usage import record_usage
 from actions.report import baseline
 from actions.report.comparison import baseline_table
 from actions.result import Result
-from storage import llm_usage, runs
+from storage import runs
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -137,22 +138,6 @@ def narrate(
     outcome = analyst.draft_summary(evidence, verdict=verdict, reasons=reasons)
     record_usage(store, run_id, outcome)
     return outcome
-
-
-def record_usage(store: Store, run_id: int | None, outcome: LlmUsage) -> None:
-    if not outcome.called:
-        return
-    llm_usage.record(
-        store,
-        run_id,
-        task=outcome.task,
-        model=outcome.model or "",
-        prompt_tokens=outcome.prompt_tokens,
-        completion_tokens=outcome.completion_tokens,
-        cost=outcome.cost,
-        latency_s=outcome.latency_s,
-        fallback=outcome.fallback_reason,
-    )
 
 
 def answer_text(answer: Answer) -> str:
