@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.slack.blocks import Block, escape, fallback, plain, section
+from bot.slack.blocks import Block, actions, button, escape, fallback, section
 
 APPROVE_ACTION = "preprod_chaos_approve"
 REJECT_ACTION = "preprod_chaos_reject"
@@ -16,24 +16,9 @@ def approval_message(run_id: int, message: str, data: Mapping[str, Any]) -> tupl
     role = str(data.get("role") or "release-manager")
     return fallback(f"approval needed: {message}"), [
         section(f":raising_hand: *Approval needed* ({escape(role)})\n{escape(message)}"),
-        {
-            "type": "actions",
-            "block_id": f"preprod_chaos_{run_id}",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": APPROVE_ACTION,
-                    "text": plain("Approve", 75),
-                    "style": "primary",
-                    "value": str(run_id),
-                },
-                {
-                    "type": "button",
-                    "action_id": REJECT_ACTION,
-                    "text": plain("Reject", 75),
-                    "style": "danger",
-                    "value": str(run_id),
-                },
-            ],
-        },
+        actions(
+            f"preprod_chaos_{run_id}",
+            button(APPROVE_ACTION, "Approve", str(run_id), "primary"),
+            button(REJECT_ACTION, "Reject", str(run_id), "danger"),
+        ),
     ]

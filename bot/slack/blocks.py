@@ -32,6 +32,19 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, HEADER_LIMIT)}
 
 
+def button(
+    action_id: str, text: str, value: str, style: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A button element; `value` carries what it acts on (a run id)."""
+    element = {"type": "button", "action_id": action_id, "text": plain(text, 75), "value": value}
+    return {**element, **({"style": style} if style else {}), **extra}
+
+
+def actions(block_id: str, *buttons: dict[str, Any]) -> Block:
+    """A row of buttons."""
+    return {"type": "actions", "block_id": block_id, "elements": list(buttons)}
+
+
 def context(*parts: str) -> Block:
     elements = [{"type": "mrkdwn", "text": cut(p, 2000)} for p in parts if p][:10]
     return {"type": "context", "elements": elements or [{"type": "mrkdwn", "text": " "}]}

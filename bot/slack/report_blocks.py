@@ -7,7 +7,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.slack.blocks import Block, context, cut, escape, header, plain, section
+from bot.slack.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    cut,
+    escape,
+    header,
+    plain,
+    section,
+)
 
 APPROVE_ACTION = "preprod_report_approve"
 REJECT_ACTION = "preprod_report_reject"
@@ -55,27 +65,17 @@ def verdict_message(
 
 def decision_actions(run_id: int, verdict: str) -> Block:
     """Approve (an override when the verdict is no-go) and Reject; value: the run id."""
-    approve = "Approve anyway…" if verdict == "no-go" else "Approve"
-    return {
-        "type": "actions",
-        "block_id": f"preprod_report_{run_id}",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": APPROVE_ACTION,
-                "text": plain(approve, 75),
-                "value": str(run_id),
-                **({} if verdict == "no-go" else {"style": "primary"}),
-            },
-            {
-                "type": "button",
-                "action_id": REJECT_ACTION,
-                "text": plain("Reject…", 75),
-                "style": "danger",
-                "value": str(run_id),
-            },
-        ],
-    }
+    anyway = verdict == "no-go"  # a no-go is approved only with a reason: no primary style
+    return actions(
+        f"preprod_report_{run_id}",
+        button(
+            APPROVE_ACTION,
+            "Approve anyway…" if anyway else "Approve",
+            str(run_id),
+            None if anyway else "primary",
+        ),
+        button(REJECT_ACTION, "Reject…", str(run_id), "danger"),
+    )
 
 
 def reason_modal(run_id: int, kind: str, channel: str) -> dict[str, Any]:

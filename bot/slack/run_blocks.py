@@ -8,7 +8,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.slack.blocks import Block, context, cut, escape, fallback, header, plain, section
+from bot.slack.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    cut,
+    escape,
+    fallback,
+    header,
+    plain,
+    section,
+)
 
 CANCEL_ACTION = "preprod_cancel"
 STEP_EMOJI = {
@@ -95,25 +106,14 @@ def _state_text(
 
 def cancel_actions(run_id: int) -> Block:
     """The Cancel button, with a confirmation dialog; the value is the run id."""
-    return {
-        "type": "actions",
-        "block_id": f"preprod_run_{run_id}",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": CANCEL_ACTION,
-                "text": plain("Cancel", 75),
-                "style": "danger",
-                "value": str(run_id),
-                "confirm": {
-                    "title": plain("Cancel this run?", 100),
-                    "text": plain(f"Run #{run_id} stops at its next safe point.", 300),
-                    "confirm": plain("Cancel the run", 30),
-                    "deny": plain("Keep it running", 30),
-                },
-            }
-        ],
+    confirm = {
+        "title": plain("Cancel this run?", 100),
+        "text": plain(f"Run #{run_id} stops at its next safe point.", 300),
+        "confirm": plain("Cancel the run", 30),
+        "deny": plain("Keep it running", 30),
     }
+    cancel = button(CANCEL_ACTION, "Cancel", str(run_id), "danger", confirm=confirm)
+    return actions(f"preprod_run_{run_id}", cancel)
 
 
 def step_message(
