@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -122,6 +123,8 @@ def probe(url: str, timeout: float) -> tuple[bool, str]:
         return False, f"answered {error.code}"
     except (urllib.error.URLError, OSError) as error:
         return False, str(getattr(error, "reason", error))
+    except http.client.HTTPException as error:  # the process died mid-answer: cut short
+        return False, f"answer cut short ({type(error).__name__})"
 
 
 def wait_healthy(pid: int, url: str, timeout: float) -> tuple[bool, str]:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,22 @@ from tests.conftest import ROOT, write_config
 
 pytestmark = pytest.mark.slow
 
+_started: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_outlives_its_test() -> Iterator[None]:
+    """A test that fails midway leaves no bot process behind (nor its pipe) for the next test."""
+    yield
+    while _started:
+        proc = _started.pop()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=10)
+
 
 def _preprod(config: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "--config", str(config), *args],
         cwd=config.parent,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -39,6 +53,8 @@ def _preprod(config: Path, *args: str) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,
     )
+    _started.append(proc)
+    return proc
 
 
 def _storefront_ms(url: str) -> float:

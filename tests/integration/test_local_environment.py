@@ -431,3 +431,30 @@ def test_interrupted_deploy_leaves_nothing_of_it_running(env: LocalEnvironment) 
     catalog_url = "http://" + seen[0].rsplit(" on ", 1)[1]
     assert not processes.probe(catalog_url + "/healthz", timeout=1.0)[0]
     assert env.status().services == []
+
+
+def test_a_probe_of_a_process_dying_mid_answer_is_unhealthy_not_an_error() -> None:
+    """A health answer cut short (headers sent, body never) is unhealthy, never an exception."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def answer_and_die() -> None:
+        conn, _ = server.accept()
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 56\r\n\r\n")
+        conn.close()
+
+    thread = threading.Thread(target=answer_and_die, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/health"
+        healthy, said = processes.probe(url, 5.0)
+        assert not healthy
+        assert "cut short" in said
+    finally:
+        thread.join(timeout=5)
+        server.close()
