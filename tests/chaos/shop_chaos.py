@@ -6,6 +6,7 @@ faults, durations and guards it measures.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,14 @@ def events_of(bot: Preprod) -> list[Event]:
     seen: list[Event] = []
     bot.runner.subscribe(seen.append)
     return seen
+
+
+def storefront_ms(url: str) -> float:
+    """The median of three product lists at `url`, in ms (one slow answer on a busy machine
+    is not a fault)."""
+    took = []
+    for _ in range(3):
+        began = time.perf_counter()
+        httpx.get(url + "/api/products", timeout=10).raise_for_status()
+        took.append((time.perf_counter() - began) * 1000)
+    return sorted(took)[1]

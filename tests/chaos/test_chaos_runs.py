@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from actions.environments.factory import open_environment
@@ -22,6 +21,7 @@ from tests.chaos.shop_chaos import (
     measurement,
     sidecar_faults,
     start,
+    storefront_ms,
     write_experiment,
 )
 
@@ -38,15 +38,12 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preprod]:
     open_environment(made.settings, "local").teardown()
 
 
+def _storefront_ms(bot: Preprod) -> float:
+    return storefront_ms(open_environment(bot.settings, "local").urls()["storefront"])
+
+
 def folder(bot: Preprod) -> Path:
     return bot.settings.resolve(bot.settings.chaos.experiments_dir)
-
-
-def storefront_ms(bot: Preprod) -> float:
-    url = open_environment(bot.settings, "local").urls()["storefront"]
-    began = time.perf_counter()
-    httpx.get(url + "/api/products", timeout=5).raise_for_status()
-    return (time.perf_counter() - began) * 1000
 
 
 def test_latency_on_the_catalog_is_what_users_of_the_storefront_see(bot: Preprod) -> None:
@@ -74,7 +71,7 @@ def test_latency_on_the_catalog_is_what_users_of_the_storefront_see(bot: Preprod
     assert hypothesis["before"]["held"] and hypothesis["during"]["held"]
     assert hypothesis["after"]["held"]
     assert sidecar_faults(bot, "catalog") == {}
-    assert storefront_ms(bot) < 150
+    assert _storefront_ms(bot) < 150
     assert result["artifacts"] and Path(result["artifacts"][0]["path"]).stat().st_size > 1000
 
 
@@ -116,7 +113,7 @@ def test_the_guard_aborts_an_experiment_that_hurts_too_much(bot: Preprod) -> Non
     assert any("aborted by its guard" in f["title"] for f in result["findings"])
     assert took < 25, took  # not the 40 s the fault asked for
     assert sidecar_faults(bot, "catalog") == {}
-    assert storefront_ms(bot) < 150
+    assert _storefront_ms(bot) < 150
 
 
 def test_chaos_stop_is_a_kill_switch_from_anyone_at_any_moment(bot: Preprod) -> None:
@@ -223,4 +220,4 @@ def test_each_network_fault_reaches_the_storefronts_users(
         assert before_ms is not None and during_ms is not None
         assert during_ms - before_ms >= 500, (before_ms, during_ms)
     assert sidecar_faults(bot, str(fault["service"])) == {}
-    assert storefront_ms(bot) < 150
+    assert _storefront_ms(bot) < 150

@@ -53,7 +53,7 @@ def sidecar() -> Iterator[tuple[str, str]]:
         env={**os.environ, "PYTHONPATH": str(ROOT), "PREPROD_CHAOS_TOKEN": TOKEN},
     )
     control_url = f"http://127.0.0.1:{control}"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             if httpx.get(control_url + "/healthz").status_code == 200:
@@ -83,16 +83,17 @@ def test_faults_are_held_by_reference_and_removed_one_by_one(sidecar: tuple[str,
     assert httpx.get(proxy + "/").text == "hello"
     put = httpx.put(control + "/faults/1-0", json={"kind": "errors", "status": 502}, headers=auth)
     assert put.status_code == 200
-    httpx.put(control + "/faults/1-1", json={"kind": "latency", "delay_ms": 150}, headers=auth)
+    httpx.put(control + "/faults/1-1", json={"kind": "latency", "delay_ms": 1000}, headers=auth)
     began = time.perf_counter()
     answer = httpx.get(proxy + "/")
-    assert answer.status_code == 502 and time.perf_counter() - began >= 0.14
+    assert answer.status_code == 502 and time.perf_counter() - began >= 0.99
     httpx.delete(control + "/faults/1-0", headers=auth)
     assert set(httpx.get(control + "/faults", headers=auth).json()) == {"1-1"}
     assert httpx.get(proxy + "/").status_code == 200
     httpx.delete(control + "/faults", headers=auth)
     began = time.perf_counter()
-    assert httpx.get(proxy + "/").text == "hello" and time.perf_counter() - began < 0.1
+    assert httpx.get(proxy + "/").text == "hello"
+    assert time.perf_counter() - began < 0.5  # the 1 s latency is gone (a wide margin for load)
     bad = httpx.put(control + "/faults/x", json={"kind": "gremlins"}, headers=auth)
     assert bad.status_code == 400 and "not a fault" in bad.text
 

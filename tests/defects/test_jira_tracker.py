@@ -176,18 +176,18 @@ def test_jira_down_is_a_plain_error_within_the_timeout() -> None:
     started = time.monotonic()
     with pytest.raises(BackendUnavailable) as caught:
         tracker.file(_draft())
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5
     assert "did not answer" in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_a_hanging_jira_times_out_as_a_plain_error(fake: FakeJira) -> None:
     tracker = _tracker(fake, timeout="300ms")
     tracker.list()  # connected and warmed up
-    fake.delay = 1.0
+    fake.delay = 4.0
     started = time.monotonic()
     with pytest.raises(BackendUnavailable, match="did not answer"):
         tracker.list()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 3.0  # the fake waits 4 s
 
 
 def test_a_server_error_is_a_plain_error(fake: FakeJira) -> None:

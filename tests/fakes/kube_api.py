@@ -302,7 +302,7 @@ class FakeKubernetes:
         """Drop the watch history: watches from an older resourceVersion now get 410 Expired."""
         self.store.compact()
 
-    def wait_until(self, predicate: Callable[[], T], timeout: float = 5.0, message: str = "") -> T:
+    def wait_until(self, predicate: Callable[[], T], timeout: float = 15.0, message: str = "") -> T:
         """Poll `predicate` until it returns something truthy (returned); AssertionError after
         `timeout` seconds."""
         deadline = time.monotonic() + timeout

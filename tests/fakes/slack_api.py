@@ -462,7 +462,7 @@ class FakeSocketModeServer:
             client.close()
         self._listener.close()
 
-    def wait_connected(self, timeout: float = 10.0) -> None:
+    def wait_connected(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         with self._cond:
             while not self._clients:
@@ -484,7 +484,7 @@ class FakeSocketModeServer:
         _send_frame(client, TEXT, json.dumps(message).encode())
         return envelope_id
 
-    def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    def wait_ack(self, envelope_id: str, timeout: float = 15.0) -> dict[str, Any]:
         """The client's acknowledgement of an envelope (its `payload`, if any, included)."""
         deadline = time.monotonic() + timeout
         with self._cond:

@@ -82,7 +82,7 @@ def test_a_slow_endpoint_falls_back_within_the_timeout(fake: FakeOpenAI) -> None
     elapsed = time.monotonic() - started
     assert outcome.fallback_reason == f"the LLM at {fake.base_url} did not answer within 1s"
     assert outcome.analysis.source == "built-in"
-    assert elapsed < 1.5
+    assert elapsed < 3.5  # the LLM would take 5 s
     assert len(fake.requests) <= 1  # a timeout used the time up: not tried again
 
 

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from actions.environments.factory import open_environment
@@ -24,7 +23,7 @@ from bot.settings import load_settings
 from storage import chaos as chaos_store
 from storage import jobs, runs
 from storage.store import Store
-from tests.chaos.shop_chaos import write_experiment
+from tests.chaos.shop_chaos import storefront_ms, write_experiment
 from tests.conftest import ROOT, write_config
 
 pytestmark = pytest.mark.slow
@@ -55,12 +54,6 @@ def _preprod(config: Path, *args: str) -> subprocess.Popen[str]:
     )
     _started.append(proc)
     return proc
-
-
-def _storefront_ms(url: str) -> float:
-    began = time.perf_counter()
-    httpx.get(url + "/api/products", timeout=10).raise_for_status()
-    return (time.perf_counter() - began) * 1000
 
 
 def _wait(predicate: Any, timeout: float, what: str) -> None:
@@ -123,15 +116,15 @@ def test_rollbacks_left_by_a_killed_bot_run_at_its_restart(tmp_path: Path) -> No
         out, _ = deployed.communicate(timeout=120)
         assert deployed.returncode == 0, out
         storefront = env.urls()["storefront"]
-        assert _storefront_ms(storefront) < 200
+        assert storefront_ms(storefront) < 200
 
         # 1. latency: still there after the kill, gone after the restart
         slow_run = _kill_mid_experiment(config, store, "slow")
-        assert _storefront_ms(storefront) > 350  # the sidecar outlived the bot
+        assert storefront_ms(storefront) > 350  # the sidecar outlived the bot
         restarted = _preprod(config, "history")
         out, _ = restarted.communicate(timeout=60)
         assert restarted.returncode == 0, out
-        assert _storefront_ms(storefront) < 200
+        assert storefront_ms(storefront) < 200
         [slow] = [
             e
             for e in store.db.query("SELECT * FROM chaos_experiments WHERE run_id = ?", [slow_run])

@@ -183,7 +183,7 @@ def test_an_internal_error_in_a_run_is_reported_plainly(make_bot) -> None:
     assert run["summary"] == "internal error (KeyError); see the bot's log"
 
 
-def _wait_for(condition, timeout: float = 10.0) -> None:
+def _wait_for(condition, timeout: float = 30.0) -> None:
     done = threading.Event()
     for _ in range(int(timeout / 0.05)):
         if condition():

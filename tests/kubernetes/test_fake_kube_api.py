@@ -379,7 +379,7 @@ def test_image_patch_creates_revision_2_and_rolls_out(
     apps.patch_namespaced_deployment("web", "default", image_patch("shop:2"))
     patch = next(r for r in kube.requests if r.method == "PATCH")
     assert patch.content_type == "application/strategic-merge-patch+json"
-    kube.wait_until(lambda: rolled_out(kube, "web", 2), timeout=8)
+    kube.wait_until(lambda: rolled_out(kube, "web", 2), timeout=15)
     rss = {
         rs.metadata.annotations[REVISION]: rs
         for rs in apps.list_namespaced_replica_set("default").items
@@ -532,12 +532,12 @@ def test_progress_deadline_exceeded(kube: FakeKubernetes, apps: client.AppsV1Api
 def test_min_ready_seconds_delays_availability(
     kube: FakeKubernetes, apps: client.AppsV1Api
 ) -> None:
-    apps.create_namespaced_deployment("default", deployment(replicas=1, minReadySeconds=1))
+    apps.create_namespaced_deployment("default", deployment(replicas=1, minReadySeconds=2))
     created = apps.read_namespaced_deployment("web", "default")
     assert created.status is not None  # `status: {}` until the controller has seen it
     kube.wait_until(lambda: kube.get("deploy", "default", "web")["status"].get("readyReplicas"))
     assert not kube.get("deploy", "default", "web")["status"].get("availableReplicas")
-    kube.wait_until(lambda: rolled_out(kube, "web", 1), timeout=4)
+    kube.wait_until(lambda: rolled_out(kube, "web", 1), timeout=10)
 
 
 # pods: behaviours, events, logs --------------------------------------------------------------

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from actions.report.failure_notice import UNOWNED, NotificationsConfig
-from bot.teams import CARD_BUDGET, CARD_LIMIT, TeamsNotifier, notifier_from_env, teams_card
+from bot.teams import TeamsNotifier, notifier_from_env
+from bot.teams_card import CARD_BUDGET, CARD_LIMIT, teams_card
 from tests.fakes.teams_webhook import FakeTeams, card_problem
 from tests.report.notices import sample_notice
 

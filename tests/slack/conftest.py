@@ -356,7 +356,7 @@ class SlackBot:
     def get(self, path: str) -> httpx.Response:
         return self.http.get(f"{self.url}{path}")
 
-    def wait_run(self, run_id: int, *states: str, timeout: float = 15.0) -> dict[str, Any]:
+    def wait_run(self, run_id: int, *states: str, timeout: float = 60.0) -> dict[str, Any]:
         """Wait until the run's job is in one of `states` (default: any final state)."""
         wanted = states or ("done", "failed", "cancelled", "interrupted")
         deadline = time.monotonic() + timeout
@@ -369,7 +369,7 @@ class SlackBot:
             f"run {run_id} never reached {wanted}: {jobs.get_job(self.store, run_id)}"
         )
 
-    def wait_status_ts(self, run_id: int, timeout: float = 10.0) -> str:
+    def wait_status_ts(self, run_id: int, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             job = jobs.get_job(self.store, run_id) or {}
@@ -433,7 +433,7 @@ def run_ids(store: Store) -> list[int]:
     return [int(r["id"]) for r in runs.recent_runs(store, 100)]
 
 
-def wait_for_run(store: Store, timeout: float = 10.0) -> int:
+def wait_for_run(store: Store, timeout: float = 30.0) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         ids = run_ids(store)

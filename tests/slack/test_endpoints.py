@@ -29,7 +29,7 @@ def test_metrics_count_commands_by_verb_and_outcome(slack_bot) -> None:
         "preprod_active_jobs 0.0",
     ]
     # The work pool counts a started run after handing it off: allow it a moment.
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         text = harness.get("/metrics").text
         if all(line in text for line in expected):

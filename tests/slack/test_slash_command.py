@@ -44,7 +44,7 @@ def test_the_ack_does_not_wait_for_the_work(slack_bot) -> None:
     harness = slack_bot(readiness_run(hold))
     started = time.perf_counter()
     assert harness.command("ready shop 1.1").status_code == 200
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 3.0  # Slack's limit; the work is held until released
     run_id = wait_for_run(harness.store)
     harness.wait_run(run_id, "running")
     assert runs.get_run(harness.store, run_id)["finished_at"] is None
