@@ -60,9 +60,7 @@ class FailureNotifier:
             return
         run = {**run, "status": status}
         results = runs.results_of(self.store, run_id)
-        report = next((r for r in results if r.get("step") == "report"), None)
-        gate = ((report or {}).get("data") or {}).get("gate")
-        notice = failure_notice(run, results, gate)
+        notice = failure_notice(run, results, runs.report_data(results).get("gate"))
         if not should_notify(config, notice.outcome):
             return
         if self.slack is not None:

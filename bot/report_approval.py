@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from actions.errors import PermissionDenied, UsageError
 from actions.report.approval import SUBJECT, Tally, may_override, seats_for
@@ -23,8 +23,11 @@ from bot.replies import Caller, Reply
 from storage import approvals, audit, jobs, runs
 from storage.store import Store
 
+if TYPE_CHECKING:
+    from bot.service import Preprod
 
-def decide(bot: Any, command: Command, caller: Caller, role: str) -> Reply:
+
+def decide(bot: Preprod, command: Command, caller: Caller, role: str) -> Reply:
     """Record the caller's approval or rejection of a run's report, and where the quorum stands."""
     run_id = answers.run_id(command.args.get("run") or "")
     run = _reviewable(bot.store, run_id)
@@ -62,7 +65,7 @@ def decide(bot: Any, command: Command, caller: Caller, role: str) -> Reply:
     return _record(bot, run, caller, role, seats, "approve", override=override)
 
 
-def _promotion_failed(bot: Any, run_id: int) -> bool:
+def _promotion_failed(bot: Preprod, run_id: int) -> bool:
     """A configured promotion hook whose latest call failed (approving again retries it)."""
     done = approvals.promotions(bot.store, run_id)
     return bot.settings.approval.promote is not None and bool(done) and not done[-1]["ok"]
@@ -81,7 +84,7 @@ def _reviewable(store: Store, run_id: int) -> dict[str, Any]:
 
 
 def _record(
-    bot: Any,
+    bot: Preprod,
     run: Mapping[str, Any],
     caller: Caller,
     role: str,
@@ -118,7 +121,7 @@ def _record(
     return Reply("\n".join(lines), title=f"report of run {run_id}", data={"status": after.status})
 
 
-def _promote(bot: Any, run: Mapping[str, Any], after: Tally, caller: Caller) -> str:
+def _promote(bot: Preprod, run: Mapping[str, Any], after: Tally, caller: Caller) -> str:
     config = bot.settings.approval.promote
     if config is None:
         return "no promotion hook is configured; promote the release your usual way"

@@ -129,6 +129,12 @@ def results_of(store: Store, run_id: int) -> list[dict[str, Any]]:
     return [json.loads(row["body"]) for row in rows]
 
 
+def report_data(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the report step of these stored results kept (`gate`, `defects`, ...), or nothing."""
+    report = next((r for r in results if r.get("step") == "report"), None)
+    return dict((report or {}).get("data") or {})
+
+
 def add_event(store: Store, run_id: int, kind: str, message: str, step: str | None) -> None:
     with store.transaction() as db:
         db.table("events").insert(

@@ -203,7 +203,7 @@ class ThreadReporter:
         if run is not None and thread is not None:
             status = str(event.data.get("status") or run.get("status") or "done")
             if status == "done" and run.get("verdict"):
-                data = self._report_data(run_id)
+                data = runs.report_data(runs.results_of(self.store, run_id))
                 gate, defects = data.get("gate"), data.get("defects")
                 self._reply(run_id, report_blocks.verdict_message(run, gate, defects))
             else:
@@ -219,13 +219,6 @@ class ThreadReporter:
         self._done_with[run_id] = None
         while len(self._done_with) > 1000:
             self._done_with.popitem(last=False)
-
-    def _report_data(self, run_id: int) -> dict[str, Any]:
-        """What the report step kept (`gate`, `defects`, ...), or nothing."""
-        for result in runs.results_of(self.store, run_id):
-            if result.get("step") == "report":
-                return dict(result.get("data") or {})
-        return {}
 
     def _upload(self, run: dict[str, Any], thread: _Thread) -> None:
         path = run.get("report_path")
