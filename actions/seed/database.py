@@ -1,10 +1,12 @@
 """Loading generated rows into a database by SQLAlchemy URL: sqlite, or PostgreSQL by COPY.
 
 The sink creates the schema's tables of one database when they are missing (and adds missing
-nullable columns to tables an application created), empties them first when `replace`, and
-writes each batch in one transaction: sqlite by `executemany`, PostgreSQL by psycopg 3's
-`COPY ... FROM STDIN`. sqlite keeps dates and times as ISO 8601 text (UTC, `+00:00`), as the
-shop's services do. Errors name the database by host and port (or file), never a password.
+nullable columns to tables an application created), and then empties them (when `replace`) and
+writes every batch in one transaction, committed when the sink is closed after the last batch:
+a load that fails midway leaves the rows the database had before. sqlite is written by
+`executemany`, PostgreSQL by psycopg 3's `COPY ... FROM STDIN`. sqlite keeps dates and times
+as ISO 8601 text (UTC, `+00:00`), as the shop's services do. Errors name the database by host
+and port (or file), never a password.
 """
 
 from __future__ import annotations
@@ -124,9 +126,11 @@ class DatabaseSink:
             with self.engine.begin() as conn:
                 self.metadata.create_all(conn, checkfirst=True)
                 self._add_missing_columns(conn)
-                if replace:
-                    for table in reversed(tables):  # children first
-                        conn.execute(table.delete())
+            self.conn = self.engine.connect()
+            self.transaction = self.conn.begin()  # the whole load: committed by close()
+            if replace:
+                for table in reversed(tables):  # children first
+                    self.conn.execute(table.delete())
         except (SQLAlchemyError, SeedError) as exc:
             self.engine.dispose()
             if isinstance(exc, SeedError):
@@ -156,23 +160,23 @@ class DatabaseSink:
                 )
 
     def write(self, batch: TableBatch) -> None:
-        """Insert one batch in its own transaction."""
+        """Insert one batch (in the load's transaction)."""
         table = self.tables[batch.table]
         names = list(batch.columns)
         rows = list(zip(*(batch.values(n) for n in names), strict=True))
         if not rows:
             return
+        conn = self.conn
         try:
-            with self.engine.begin() as conn:
-                if self.postgres:
-                    self._copy(conn, table, names, rows)
-                else:
-                    quote = conn.dialect.identifier_preparer.quote
-                    columns = ", ".join(quote(n) for n in names)
-                    marks = ", ".join("?" for _ in names)
-                    conn.exec_driver_sql(
-                        f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", rows
-                    )
+            if self.postgres:
+                self._copy(conn, table, names, rows)
+            else:
+                quote = conn.dialect.identifier_preparer.quote
+                columns = ", ".join(quote(n) for n in names)
+                marks = ", ".join("?" for _ in names)
+                conn.exec_driver_sql(
+                    f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", rows
+                )
         except (DBAPIError, self.engine.dialect.loaded_dbapi.Error) as exc:  # COPY: the driver's
             raise SeedError(
                 f"{self.where}: writing {batch.table}: {reason_of(exc, self.url)}"
@@ -190,16 +194,21 @@ class DatabaseSink:
             for row in rows:
                 copy.write_row(row)
 
-    def close(self) -> None:
-        """Move PostgreSQL id sequences past the loaded keys, then release the connections."""
+    def close(self, ok: bool = True) -> None:
+        """Commit the load (PostgreSQL id sequences moved past the loaded keys first), or, when
+        not `ok`, roll it back; then release the connections."""
         try:
+            if not ok:
+                self.transaction.rollback()
+                return
             if self.postgres:
-                with self.engine.begin() as conn:
-                    for table in self.tables.values():
-                        self._advance_sequence(conn, table)
+                for table in self.tables.values():
+                    self._advance_sequence(self.conn, table)
+            self.transaction.commit()
         except DBAPIError as exc:
             raise SeedError(f"{self.where}: {reason_of(exc, self.url)}") from None
         finally:
+            self.conn.close()
             self.engine.dispose()
 
     @staticmethod

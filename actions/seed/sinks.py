@@ -1,7 +1,8 @@
 """Where generated rows go: a database (see `database.py`), CSV files or Parquet files.
 
-A sink takes `TableBatch`es and is closed once; `write_all` sends each batch to the sink of its
-table's database and reports rows per table. Files are one per table, named after it.
+A sink takes `TableBatch`es and is closed once, saying whether all went well; `write_all` sends
+each batch to the sink of its table's database and reports rows per table. Files are one per
+table, named after it; a failed write removes the files it had begun (a database rolls back).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ class Sink(Protocol):
     def write(self, batch: TableBatch) -> None:
         """Write one batch (a table's batches come in row order)."""
 
-    def close(self) -> None:
-        """Finish writing: flush, commit, release."""
+    def close(self, ok: bool = True) -> None:
+        """Finish writing: flush, commit, release; when not `ok`, undo what was written."""
 
 
 class _CsvSink:
@@ -47,9 +48,11 @@ class _CsvSink:
         columns = [_csv_values(batch, name) for name in batch.columns]
         self.files[batch.table][1].writerows(zip(*columns, strict=True))
 
-    def close(self) -> None:
+    def close(self, ok: bool = True) -> None:
         for handle, _ in self.files.values():
             handle.close()
+        if not ok:
+            _remove(self.folder, self.files, ".csv")
 
 
 def _open(path: Path, mode: str) -> IO[str]:
@@ -97,9 +100,17 @@ class _ParquetSink:
                 raise SeedError(f"cannot write {path} ({exc})") from None
         self.writers[batch.table].write_table(table)
 
-    def close(self) -> None:
+    def close(self, ok: bool = True) -> None:
         for writer in self.writers.values():
             writer.close()
+        if not ok:
+            _remove(self.folder, self.writers, ".parquet")
+
+
+def _remove(folder: Path, tables: Iterable[str], suffix: str) -> None:
+    """The files a failed write began: half a table is worse than none."""
+    for table in tables:
+        (folder / f"{table}{suffix}").unlink(missing_ok=True)
 
 
 def _arrow_type(pa: Any, dtype: np.dtype[Any]) -> Any:
@@ -123,9 +134,11 @@ def write_all(
 ) -> dict[str, int]:
     """Write every batch to its database's sink (or the sink under "*"); rows per table.
 
-    Every sink is closed at the end, also when a batch fails.
+    Every sink is closed at the end; when a batch fails, each is closed as failed (a database
+    rolls back to the rows it had, files begun are removed) and the first error is raised.
     """
     written: dict[str, int] = {}
+    ok = False
     try:
         for batch in batches:
             sink = sinks.get(batch.database) or sinks.get("*")
@@ -138,10 +151,24 @@ def write_all(
             written[batch.table] = written.get(batch.table, 0) + batch.rows
             if progress is not None:
                 progress(f"{batch.table}: {written[batch.table]:,} rows")
+        ok = True
     finally:
-        closed: set[int] = set()
-        for sink in sinks.values():
-            if id(sink) not in closed:
-                closed.add(id(sink))
-                sink.close()
+        _close_all(sinks.values(), ok=ok)
     return written
+
+
+def _close_all(sinks: Iterable[Sink], *, ok: bool) -> None:
+    """Close each sink once; a sink failing to close fails the others' (not yet committed)
+    writes too, and its error is raised after all are closed."""
+    error: BaseException | None = None
+    closed: set[int] = set()
+    for sink in sinks:
+        if id(sink) in closed:
+            continue
+        closed.add(id(sink))
+        try:
+            sink.close(ok=ok and error is None)
+        except Exception as exc:  # every sink is closed, then the first error raised
+            error = error or exc
+    if error is not None and ok:
+        raise error

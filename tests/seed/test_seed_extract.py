@@ -5,10 +5,8 @@ database, the report or the run's events; joins survive; the report says what wa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from actions.context import RunContext
@@ -17,7 +15,7 @@ from actions.seed.step import SeedRequest, run
 from storage import runs
 from storage.store import Store
 from tests.conftest import example_settings
-from tests.postgres_server import create_database, postgres
+from tests.postgres_server import create_database
 
 EXTRACT = Path(__file__).parent.parent / "fixtures" / "seed" / "extract"
 KEY = b"a-test-key-of-32-bytes-exactly!!"
@@ -119,12 +117,6 @@ def test_a_short_key_is_refused_before_anything_is_read(tmp_path: Path) -> None:
     result = run(request, ctx=ctx)
     assert result.status == "error" and "PREPROD_SEED_KEY (16 bytes or more)" in result.summary
     assert not (tmp_path / "w.db").exists()
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres() as url:
-        yield url
 
 
 def test_the_report_says_per_column_what_was_detected_and_done(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ import yaml
 from actions.seed.generate import TableBatch, generate
 from actions.seed.schema import SeedError, SeedSchema, load_schema, parse_schema
 from actions.seed.sinks import Sink, csv_sink, database_sink, parquet_sink, write_all
-from tests.postgres_server import create_database, postgres
+from tests.postgres_server import create_database
 from tests.prometheus_server import free_port, wait
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,12 +109,6 @@ def test_a_table_missing_a_required_column_is_refused_plainly(tmp_path: Path) ->
     assert "table products exists without column category, which is not nullable" in str(
         caught.value
     )
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres() as url:
-        yield url
 
 
 def test_postgresql_is_loaded_by_copy_with_foreign_keys_enforced(postgres_url: str) -> None:
@@ -235,15 +229,15 @@ def test_parquet_files_read_back_equal_with_types_and_nulls(tmp_path: Path) -> N
 class Recording:
     def __init__(self) -> None:
         self.batches: list[TableBatch] = []
-        self.closed = 0
+        self.closed: list[bool] = []
 
     def write(self, batch: TableBatch) -> None:
         if batch.table == "orders":
             raise SeedError("disk full")
         self.batches.append(batch)
 
-    def close(self) -> None:
-        self.closed += 1
+    def close(self, ok: bool = True) -> None:
+        self.closed.append(ok)
 
 
 def test_write_all_reports_progress_and_rows_per_table(tmp_path: Path) -> None:
@@ -258,7 +252,53 @@ def test_write_all_closes_every_sink_when_a_batch_fails() -> None:
     sink = Recording()
     with pytest.raises(SeedError, match="disk full"):
         write_all(generate(SHOP_SCHEMA, scale=0.01), {"catalog": sink, "orders": sink})
-    assert sink.closed == 1 and {b.table for b in sink.batches} == {"products", "customers"}
+    assert sink.closed == [False] and {b.table for b in sink.batches} == {"products", "customers"}
+
+
+def _failing_midway(batches: Iterator[TableBatch], after: int) -> Iterator[TableBatch]:
+    """The batches, then a failure (the generator or a sink dying midway)."""
+    for number, batch in enumerate(batches):
+        if number == after:
+            raise SeedError("the machine ran out of memory")
+        yield batch
+
+
+def test_a_load_failing_midway_leaves_the_sqlite_rows_it_had(tmp_path: Path) -> None:
+    before = seed_sqlite(tmp_path)
+    sinks = {
+        name: database_sink(f"sqlite:///{tmp_path / (name + '.db')}", SHOP_SCHEMA, name)
+        for name in SHOP_SCHEMA.databases()
+    }
+    with pytest.raises(SeedError, match="out of memory"):
+        write_all(
+            _failing_midway(generate(SHOP_SCHEMA, scale=0.05, seed=2, batch_rows=50), 4), sinks
+        )
+    for table, count in before.items():
+        database = next(t.database for t in SHOP_SCHEMA.tables if t.name == table)
+        url = f"sqlite:///{tmp_path / (database + '.db')}"
+        assert read(url, f"SELECT count(*) FROM {table}") == [(count,)], table
+    first = read(f"sqlite:///{tmp_path / 'catalog.db'}", "SELECT name FROM products WHERE id = 1")
+    assert first == [(generated(SHOP_SCHEMA, scale=0.05)["products"][0][1],)]
+
+
+def test_a_load_failing_midway_leaves_the_postgresql_rows_it_had(postgres_url: str) -> None:
+    url = create_database(postgres_url, "midway")
+
+    def sinks() -> dict[str, Sink]:
+        return {name: database_sink(url, SHOP_SCHEMA, name) for name in SHOP_SCHEMA.databases()}
+
+    loaded = write_all(generate(SHOP_SCHEMA, scale=0.02), sinks())
+    failing = _failing_midway(generate(SHOP_SCHEMA, scale=0.05, seed=9, batch_rows=50), 3)
+    with pytest.raises(SeedError, match="out of memory"):
+        write_all(failing, sinks())
+    for table, count in loaded.items():
+        assert read(url, f"SELECT count(*) FROM {table}") == [(count,)], table
+
+
+def test_files_of_a_failed_write_are_removed(tmp_path: Path) -> None:
+    with pytest.raises(SeedError, match="out of memory"):
+        write_all(_failing_midway(generate(TRICKY, batch_rows=100), 2), {"*": csv_sink(tmp_path)})
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_database_without_a_sink_is_refused() -> None:

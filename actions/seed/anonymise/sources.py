@@ -22,10 +22,15 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
 
-def read_extract(source: str, *, timeout: float = 10.0) -> dict[str, Table]:
+STATEMENT_TIMEOUT_S = 300.0  # a PostgreSQL query of an extract (the loading side has its own)
+
+
+def read_extract(
+    source: str, *, timeout: float = 10.0, statement_timeout: float = STATEMENT_TIMEOUT_S
+) -> dict[str, Table]:
     """The tables of an extract: a CSV folder, a SQLAlchemy URL or a .sql dump file."""
     if "://" in source:
-        return read_database(source, timeout=timeout)
+        return read_database(source, timeout=timeout, statement_timeout=statement_timeout)
     path = Path(source)
     if path.is_dir():
         return read_csv_folder(path)
@@ -88,17 +93,25 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _connect_args(url: sa.URL, timeout: float) -> dict[str, Any]:
+def _connect_args(url: sa.URL, timeout: float, statement_timeout: float) -> dict[str, Any]:
     backend = url.get_backend_name()
     if backend == "sqlite":
         return {"timeout": timeout}
-    if backend in ("postgresql", "mysql", "mariadb"):
+    if backend == "postgresql":  # a query that hangs is cut off by the server, not waited on
+        return {
+            "connect_timeout": max(1, round(timeout)),
+            "options": f"-c statement_timeout={round(statement_timeout * 1000)}",
+        }
+    if backend in ("mysql", "mariadb"):
         return {"connect_timeout": max(1, round(timeout))}
     return {}
 
 
-def read_database(url: str, *, timeout: float = 10.0) -> dict[str, Table]:
-    """The tables named by `?tables=a,b` (every table without it) of a database, read whole."""
+def read_database(
+    url: str, *, timeout: float = 10.0, statement_timeout: float = STATEMENT_TIMEOUT_S
+) -> dict[str, Table]:
+    """The tables named by `?tables=a,b` (every table without it) of a database, read whole;
+    `timeout` bounds the connection, `statement_timeout` each query (PostgreSQL)."""
     import sqlalchemy as sa  # on first use: the CLI starts faster without it
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -111,7 +124,9 @@ def read_database(url: str, *, timeout: float = 10.0) -> dict[str, Table]:
     parsed = parsed.difference_update_query(["tables"])
     shown = parsed.render_as_string(hide_password=True)
     try:
-        engine = sa.create_engine(parsed, connect_args=_connect_args(parsed, timeout))
+        engine = sa.create_engine(
+            parsed, connect_args=_connect_args(parsed, timeout, statement_timeout)
+        )
     except (ArgumentError, ImportError) as exc:
         raise UsageError(f"cannot open {shown}: {type(exc).__name__}") from None
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import time
 from pathlib import Path
 
 import psycopg
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from actions.errors import BackendUnavailable, UsageError
 from actions.seed.anonymise import Table, anonymise, read_extract
 from actions.seed.anonymise.sqldump import read_dump
-from tests.postgres_server import create_database, postgres
+from tests.postgres_server import create_database
 from tests.seed.anonymise.conftest import EXTRACT, KEY
 from tests.seed.anonymise.make_dumps import create_sql
 
@@ -136,6 +137,25 @@ def test_an_unreachable_database_fails_fast_with_its_password_hidden() -> None:
     assert "s3cret-pw" not in str(error.value) and "***" in str(error.value)
 
 
+def test_a_postgresql_read_that_hangs_is_cut_off_by_the_statement_timeout(
+    postgres_url: str,
+) -> None:
+    url = create_database(postgres_url, "locked")
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as setup:
+        setup.execute("CREATE TABLE customers (id int, email text)")
+        setup.execute(f"INSERT INTO customers VALUES (1, '{PLANTED}')")
+    with psycopg.connect(dsn) as migration:  # holds the table while a "migration" runs
+        migration.execute("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(BackendUnavailable, match="statement timeout") as error:
+            read_extract(f"{url}?tables=customers", statement_timeout=1.0)
+        assert time.monotonic() - started < 30  # not until the lock goes
+        migration.rollback()
+    assert PLANTED not in str(error.value)
+    assert read_extract(f"{url}?tables=customers")["customers"].rows[0]["email"] == PLANTED
+
+
 def test_a_source_that_is_nothing_readable_says_what_is_accepted(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"folder of CSV files, a \.sql dump or a database URL"):
         read_extract(str(tmp_path / "missing"))
@@ -168,23 +188,20 @@ def test_any_text_comes_back_from_copy_and_insert_as_it_went_in(rows: list[tuple
 
 
 def test_a_postgresql_extract_reads_as_the_csv_files_and_anonymises_alike(
-    extract: dict[str, Table],
+    extract: dict[str, Table], postgres_url: str
 ) -> None:
-    with postgres() as server:
-        url = create_database(server, "prod")
-        dsn = url.replace("postgresql+psycopg://", "postgresql://")
-        order = ["customers", "products", "orders", "support_tickets"]
-        with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
-            for statement in create_sql(
-                {n: [dict.fromkeys(extract[n].columns)] for n in order}, sqlite=False
-            ):
-                conn.execute(statement)
-            for name in order:
-                with conn.cursor().copy(
-                    f"COPY {name} FROM STDIN (FORMAT csv, HEADER true)"
-                ) as copy:
-                    copy.write((EXTRACT / f"{name}.csv").read_bytes())
-        tables = read_extract(f"{url}?tables=customers,orders,products,support_tickets")
+    url = create_database(postgres_url, "prod")
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    order = ["customers", "products", "orders", "support_tickets"]
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+        for statement in create_sql(
+            {n: [dict.fromkeys(extract[n].columns)] for n in order}, sqlite=False
+        ):
+            conn.execute(statement)
+        for name in order:
+            with conn.cursor().copy(f"COPY {name} FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                copy.write((EXTRACT / f"{name}.csv").read_bytes())
+    tables = read_extract(f"{url}?tables=customers,orders,products,support_tickets")
     assert as_rows(tables) == as_rows(extract)  # numeric, date and timestamp printed as in CSV
     from_db, _ = anonymise(tables, KEY)
     from_csv, _ = anonymise(extract, KEY)
