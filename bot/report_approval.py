@@ -39,7 +39,11 @@ def decide(bot: Preprod, command: Command, caller: Caller, role: str) -> Reply:
     before = current(bot.store, bot.settings, run_id)
     if before.status == "approved":
         if command.verb == "approve" and _promotion_failed(bot, run_id):
-            return Reply(_promote(bot, run, before, caller), title=f"report of run {run_id}")
+            return Reply(
+                _promote(bot, run, before, caller),
+                title=f"report of run {run_id}",
+                data={"status": before.status, "decided_run": run_id},
+            )
         raise UsageError(f"run {run_id} is already {before.text()}")
     if command.verb == "reject":
         reason = str(command.options.get("reason") or "").strip()
@@ -118,7 +122,11 @@ def _record(
     lines.append(f"run {run_id} is {after.text()}")
     if decision == "approve" and after.status == "approved":
         lines.append(_promote(bot, run, after, caller))
-    return Reply("\n".join(lines), title=f"report of run {run_id}", data={"status": after.status})
+    return Reply(
+        "\n".join(lines),
+        title=f"report of run {run_id}",
+        data={"status": after.status, "decided_run": run_id},
+    )
 
 
 def _promote(bot: Preprod, run: Mapping[str, Any], after: Tally, caller: Caller) -> str:

@@ -72,9 +72,8 @@ class Listeners:
         self._count(verb, outcome, "command")
         if isinstance(outcome, Started):
             return  # the thread reporter posts the run's status message
-        decided = commands.run_id_of(text.split()[1]) if len(text.split()) > 1 else None
-        decision = verb in ("approve", "reject") and outcome.ok and decided is not None
-        if decision and self.say_in_thread(int(decided or 0), outcome):
+        decided = outcome.data.get("decided_run") if outcome.ok else None
+        if isinstance(decided, int) and self.say_in_thread(decided, outcome):
             return  # a decision is said where the team sees it
         if body.get("response_url"):
             self._respond(str(body["response_url"]), outcome)
