@@ -122,11 +122,14 @@ def data_generate(
 def data_anonymise(
     source: str = typer.Argument(..., metavar="SOURCE", help="CSV folder, SQLAlchemy URL or .sql"),
     out: str = typer.Option(..., "--out", metavar="DIR", help="folder for one CSV per table"),
+    max_mb: float = typer.Option(
+        1024.0, "--max-mb", min=1, help="refuse an extract larger than this (held in memory)"
+    ),
 ) -> None:
     """An extract with its personal data pseudonymised (key from PREPROD_SEED_KEY), as CSV."""
     from bot.data_cli import anonymise_command
 
-    raise typer.Exit(anonymise_command(source, out))
+    raise typer.Exit(anonymise_command(source, out, max_mb=max_mb))
 
 
 ADMIN_WORDS = {"config", "serve", "redact", "data", "--help", "-h"}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from actions.errors import PreprodError
 from actions.seed.anonymise.run import anonymise_extract
+from actions.seed.anonymise.sources import MAX_EXTRACT_MB
 from actions.seed.anonymise.table import Table
 from actions.seed.generate import generate
 from actions.seed.schema import load_schema
@@ -39,7 +40,7 @@ def generate_command(
     return 0
 
 
-def anonymise_command(source: str, out: str) -> int:
+def anonymise_command(source: str, out: str, *, max_mb: float = MAX_EXTRACT_MB) -> int:
     """An extract anonymised into one CSV file per table; the key from PREPROD_SEED_KEY."""
     key = os.environ.get(KEY_ENV, "").encode()
     if len(key) < 16:
@@ -55,7 +56,7 @@ def anonymise_command(source: str, out: str) -> int:
             writer.writerows(table.rows)
 
     try:
-        report = anonymise_extract(source, key, write)
+        report = anonymise_extract(source, key, write, max_mb=max_mb)
     except (PreprodError, OSError) as exc:
         print(f"preprod data anonymise: {exc}", file=sys.stderr)
         return 2

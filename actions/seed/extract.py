@@ -45,6 +45,7 @@ def seed_extract(request: SeedRequest, *, ctx: RunContext) -> Result:
         quasi=request.config.quasi_identifiers or None,
         k=request.config.k,
         progress=ctx.progress,
+        max_mb=request.config.max_extract_mb,
     )
     result = _result(report, written)
     for finding in result.findings:  # each column transformed, and how

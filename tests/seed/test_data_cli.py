@@ -45,3 +45,13 @@ def test_anonymise_needs_the_key_and_writes_no_planted_value(
     with (tmp_path / "customers.csv").open(newline="") as handle:
         assert len(list(csv.DictReader(handle))) == 45
     assert "customers.email: pseudonymised (email, keyed)" in said
+
+
+def test_anonymise_refuses_an_extract_over_max_mb(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREPROD_SEED_KEY", "a-key-for-the-data-cli-test")
+    assert anonymise_command(str(EXTRACT), str(tmp_path / "out"), max_mb=0.001) == 2
+    said = capsys.readouterr()
+    assert said.out == "" and "seed.max_extract_mb (0.001 MB)" in said.err
+    assert not (tmp_path / "out").exists()

@@ -119,6 +119,18 @@ def test_a_short_key_is_refused_before_anything_is_read(tmp_path: Path) -> None:
     assert not (tmp_path / "w.db").exists()
 
 
+def test_an_extract_over_the_configured_bound_is_a_plain_error_and_loads_nothing(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    result, events = seeding(tmp_path, url, max_extract_mb=0.01)
+    assert result.status == "error"
+    assert "seed.max_extract_mb (0.01 MB)" in result.summary and "smaller extract" in result.summary
+    assert not (tmp_path / "warehouse.db").exists()
+    said = result.summary + "\n".join(e["message"] for e in events)
+    assert [v for v in planted() if v in said] == []
+
+
 def test_the_report_says_per_column_what_was_detected_and_done(tmp_path: Path) -> None:
     result, events = seeding(tmp_path, f"sqlite:///{tmp_path / 'warehouse.db'}")
     [report] = [a for a in result.artifacts if a.name == "seed-report.md"]

@@ -18,7 +18,7 @@ from actions.seed.anonymise.freetext import describe
 from actions.seed.anonymise.kanon import KReport, generalise, k_anonymity
 from actions.seed.anonymise.plan import ColumnPlan, parse_overrides, plan_table
 from actions.seed.anonymise.pseudonym import Pseudonymiser
-from actions.seed.anonymise.sources import read_extract
+from actions.seed.anonymise.sources import MAX_EXTRACT_MB, read_extract
 from actions.seed.anonymise.table import PiiKind, Table
 
 Progress = Callable[[str], None]
@@ -152,14 +152,15 @@ def anonymise_extract(
     quasi: Mapping[str, Sequence[str]] | None = None,
     k: int = 5,
     progress: Progress | None = None,
+    max_mb: float = MAX_EXTRACT_MB,
 ) -> AnonymisationReport:
-    """Reads an extract (CSV folder, database URL or .sql dump), anonymises it and hands each
-    table to `sink`; the raw tables never leave this function. The report's `seconds` is the
-    whole: reading, anonymising and the sink's writing."""
+    """Reads an extract (CSV folder, database URL or .sql dump; at most `max_mb`), anonymises it
+    and hands each table to `sink`; the raw tables never leave this function. The report's
+    `seconds` is the whole: reading, anonymising and the sink's writing."""
     started = time.perf_counter()
     say = progress or _quiet
     say("reading the extract")
-    tables = read_extract(source)
+    tables = read_extract(source, max_mb=max_mb)
     say(f"read {len(tables)} tables, {sum(len(t.rows) for t in tables.values())} rows")
     out, report = anonymise(tables, key, overrides=overrides, quasi=quasi, k=k, progress=say)
     for table in out.values():

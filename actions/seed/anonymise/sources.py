@@ -5,6 +5,11 @@ URL (`postgresql+psycopg://.../shop?tables=customers,orders`, or every table wit
 `tables=`), or a `.sql` file (pg_dump plain format or sqlite `.dump`, see `sqldump`). Cells
 come back as text as the database prints them; NULL and empty CSV cells as None. Errors name
 the source (a URL with its password hidden), never a value read from it.
+
+An extract is anonymised in memory (about four times its size in text), so it is bounded:
+files larger than `max_mb` are refused before they are read, and a database read stops (rows
+streamed from a server-side cursor) once its values pass `max_mb`: a plain error, not a bot
+killed by the machine running out of memory.
 """
 
 from __future__ import annotations
@@ -23,25 +28,69 @@ if TYPE_CHECKING:
 
 
 STATEMENT_TIMEOUT_S = 300.0  # a PostgreSQL query of an extract (the loading side has its own)
+MAX_EXTRACT_MB = 1024.0  # `seed.max_extract_mb`
+READ_ROWS = 5000  # rows fetched at a time from a database
+_MB = 1024 * 1024
+
+
+class ExtractTooLarge(UsageError):
+    """The extract is larger than the bound on what is anonymised in memory."""
+
+    def __init__(self, what: str, max_mb: float, size: str = "") -> None:
+        held = f"is {size}" if size else f"holds more than {max_mb:g} MB of values"
+        super().__init__(
+            f"{what} {held}: extracts are anonymised in memory (about four times their size), "
+            f"up to seed.max_extract_mb ({max_mb:g} MB). Take a smaller extract (fewer tables, "
+            "`?tables=...`, or a sample of rows) or raise the bound (`--max-mb` for "
+            "`preprod data anonymise`)."
+        )
+
+
+class _Budget:
+    """Bytes of values read so far from a database, against the bound."""
+
+    def __init__(self, what: str, max_mb: float) -> None:
+        self.what, self.max_mb, self.left = what, max_mb, max_mb * _MB
+
+    def take(self, row: dict[str, str | None]) -> None:
+        self.left -= sum(len(v) for v in row.values() if v is not None)
+        if self.left < 0:
+            raise ExtractTooLarge(self.what, self.max_mb)
 
 
 def read_extract(
-    source: str, *, timeout: float = 10.0, statement_timeout: float = STATEMENT_TIMEOUT_S
+    source: str,
+    *,
+    timeout: float = 10.0,
+    statement_timeout: float = STATEMENT_TIMEOUT_S,
+    max_mb: float = MAX_EXTRACT_MB,
 ) -> dict[str, Table]:
-    """The tables of an extract: a CSV folder, a SQLAlchemy URL or a .sql dump file."""
+    """The tables of an extract: a CSV folder, a SQLAlchemy URL or a .sql dump file, refused
+    when larger than `max_mb`."""
     if "://" in source:
-        return read_database(source, timeout=timeout, statement_timeout=statement_timeout)
+        return read_database(
+            source, timeout=timeout, statement_timeout=statement_timeout, max_mb=max_mb
+        )
     path = Path(source)
     if path.is_dir():
+        _fits(sorted(path.glob("*.csv")), path.name, max_mb)
         return read_csv_folder(path)
     if path.is_file() and path.suffix.lower() == ".sql":
+        _fits([path], path.name, max_mb)
         return read_dump(path.read_text(encoding="utf-8", errors="surrogateescape"))
     if path.is_file() and path.suffix.lower() == ".csv":
+        _fits([path], path.name, max_mb)
         return {path.stem: read_csv(path)}
     raise UsageError(
         f"cannot read an extract from {source}: give a folder of CSV files, a .sql dump or a "
         "database URL (e.g. postgresql+psycopg://host/db?tables=customers,orders)"
     )
+
+
+def _fits(files: list[Path], what: str, max_mb: float) -> None:
+    size = sum(f.stat().st_size for f in files)
+    if size > max_mb * _MB:
+        raise ExtractTooLarge(what, max_mb, f"{size / _MB:,.0f} MB")
 
 
 def read_csv(path: Path) -> Table:
@@ -108,10 +157,15 @@ def _connect_args(url: sa.URL, timeout: float, statement_timeout: float) -> dict
 
 
 def read_database(
-    url: str, *, timeout: float = 10.0, statement_timeout: float = STATEMENT_TIMEOUT_S
+    url: str,
+    *,
+    timeout: float = 10.0,
+    statement_timeout: float = STATEMENT_TIMEOUT_S,
+    max_mb: float = MAX_EXTRACT_MB,
 ) -> dict[str, Table]:
     """The tables named by `?tables=a,b` (every table without it) of a database, read whole;
-    `timeout` bounds the connection, `statement_timeout` each query (PostgreSQL)."""
+    `timeout` bounds the connection, `statement_timeout` each query (PostgreSQL), `max_mb` the
+    values read."""
     import sqlalchemy as sa  # on first use: the CLI starts faster without it
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -136,7 +190,8 @@ def read_database(
             missing = [n for n in chosen if n not in present]
             if missing:
                 raise UsageError(f"{shown} has no table {', '.join(missing)}")
-            return {name: _read_table(conn, name) for name in chosen}
+            budget = _Budget(shown, max_mb)
+            return {name: _read_table(conn, name, budget) for name in chosen}
     except SQLAlchemyError as exc:
         reason = _reason(exc)
         raise BackendUnavailable(f"could not read the extract from {shown}: {reason}") from None
@@ -144,15 +199,19 @@ def read_database(
         engine.dispose()
 
 
-def _read_table(conn: sa.Connection, name: str) -> Table:
+def _read_table(conn: sa.Connection, name: str, budget: _Budget) -> Table:
     import sqlalchemy as sa
 
     table = sa.Table(name, sa.MetaData(), autoload_with=conn)
     columns = [c.name for c in table.columns]
-    rows = [
-        dict(zip(columns, map(_text, row), strict=True)) for row in conn.execute(sa.select(table))
-    ]
-    return Table(name, columns, rows)
+    result = Table(name, columns)
+    streamed = sa.select(table).execution_options(yield_per=READ_ROWS)  # a server-side cursor
+    with conn.execute(streamed) as rows:  # closes the cursor also when the bound stops the read
+        for row in rows:
+            cells = dict(zip(columns, map(_text, row), strict=True))
+            budget.take(cells)
+            result.rows.append(cells)
+    return result
 
 
 def _reason(exc: Exception) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import psycopg
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from actions.errors import BackendUnavailable, UsageError
 from actions.seed.anonymise import Table, anonymise, read_extract
+from actions.seed.anonymise.sources import ExtractTooLarge
 from actions.seed.anonymise.sqldump import read_dump
 from tests.postgres_server import create_database
 from tests.seed.anonymise.conftest import EXTRACT, KEY
@@ -154,6 +156,39 @@ def test_a_postgresql_read_that_hangs_is_cut_off_by_the_statement_timeout(
         migration.rollback()
     assert PLANTED not in str(error.value)
     assert read_extract(f"{url}?tables=customers")["customers"].rows[0]["email"] == PLANTED
+
+
+@pytest.mark.parametrize("source", ["", "customers.csv", "dump.sql"])
+def test_files_larger_than_the_bound_are_refused_before_they_are_read(source: str) -> None:
+    size_mb = sum(f.stat().st_size for f in EXTRACT.glob(source or "*.csv")) / 2**20
+    with pytest.raises(ExtractTooLarge, match=r"seed\.max_extract_mb \(0\.001 MB\)") as error:
+        read_extract(str(EXTRACT / source), max_mb=0.001)
+    assert f"is {size_mb:,.0f} MB" in str(error.value)
+    assert PLANTED not in str(error.value)
+    assert read_extract(str(EXTRACT / source), max_mb=1)  # under the bound: read
+
+
+def test_a_database_read_stops_once_its_values_pass_the_bound(tmp_path: Path) -> None:
+    db = tmp_path / "big.db"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("CREATE TABLE notes (id INTEGER, body TEXT)")
+        conn.executemany("INSERT INTO notes VALUES (?, ?)", ((i, "x" * 1000) for i in range(3000)))
+    with pytest.raises(ExtractTooLarge, match="holds more than 2 MB of values"):
+        read_extract(f"sqlite:///{db}", max_mb=2)
+    assert len(read_extract(f"sqlite:///{db}", max_mb=4)["notes"].rows) == 3000
+
+
+def test_a_postgresql_read_streams_and_stops_at_the_bound(postgres_url: str) -> None:
+    url = create_database(postgres_url, "big")
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as setup:
+        setup.execute("CREATE TABLE notes (id int, body text)")
+        setup.execute(
+            "INSERT INTO notes SELECT i, repeat('y', 1000) FROM generate_series(1, 3000) i"
+        )
+    with pytest.raises(ExtractTooLarge, match="holds more than 2 MB of values"):
+        read_extract(url, max_mb=2)
+    assert len(read_extract(url, max_mb=4)["notes"].rows) == 3000
 
 
 def test_a_source_that_is_nothing_readable_says_what_is_accepted(tmp_path: Path) -> None:
