@@ -18,7 +18,7 @@ from actions.seed.anonymise.freetext import describe
 from actions.seed.anonymise.kanon import KReport, generalise, k_anonymity
 from actions.seed.anonymise.plan import ColumnPlan, parse_overrides, plan_table
 from actions.seed.anonymise.pseudonym import Pseudonymiser
-from actions.seed.anonymise.sources import MAX_EXTRACT_MB, read_extract
+from actions.seed.anonymise.sources import MAX_EXTRACT_MB, ReadBounds, read_extract
 from actions.seed.anonymise.table import PiiKind, Table
 
 Progress = Callable[[str], None]
@@ -160,7 +160,7 @@ def anonymise_extract(
     started = time.perf_counter()
     say = progress or _quiet
     say("reading the extract")
-    tables = read_extract(source, max_mb=max_mb)
+    tables = read_extract(source, ReadBounds(max_mb=max_mb))
     say(f"read {len(tables)} tables, {sum(len(t.rows) for t in tables.values())} rows")
     out, report = anonymise(tables, key, overrides=overrides, quasi=quasi, k=k, progress=say)
     for table in out.values():

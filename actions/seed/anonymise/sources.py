@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,19 +59,21 @@ class _Budget:
             raise ExtractTooLarge(self.what, self.max_mb)
 
 
-def read_extract(
-    source: str,
-    *,
-    timeout: float = 10.0,
-    statement_timeout: float = STATEMENT_TIMEOUT_S,
-    max_mb: float = MAX_EXTRACT_MB,
-) -> dict[str, Table]:
+@dataclass(frozen=True)
+class ReadBounds:
+    """How long and how much reading an extract may take."""
+
+    timeout: float = 10.0  # seconds to connect to a database
+    statement_timeout: float = STATEMENT_TIMEOUT_S  # seconds for one query (PostgreSQL)
+    max_mb: float = MAX_EXTRACT_MB  # the extract's size (files) or values read (a database)
+
+
+def read_extract(source: str, bounds: ReadBounds = ReadBounds()) -> dict[str, Table]:
     """The tables of an extract: a CSV folder, a SQLAlchemy URL or a .sql dump file, refused
-    when larger than `max_mb`."""
+    when larger than `bounds.max_mb`."""
+    max_mb = bounds.max_mb
     if "://" in source:
-        return read_database(
-            source, timeout=timeout, statement_timeout=statement_timeout, max_mb=max_mb
-        )
+        return read_database(source, bounds)
     path = Path(source)
     if path.is_dir():
         _fits(sorted(path.glob("*.csv")), path.name, max_mb)
@@ -142,7 +145,8 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _connect_args(url: sa.URL, timeout: float, statement_timeout: float) -> dict[str, Any]:
+def _connect_args(url: sa.URL, bounds: ReadBounds) -> dict[str, Any]:
+    timeout, statement_timeout = bounds.timeout, bounds.statement_timeout
     backend = url.get_backend_name()
     if backend == "sqlite":
         return {"timeout": timeout}
@@ -156,16 +160,9 @@ def _connect_args(url: sa.URL, timeout: float, statement_timeout: float) -> dict
     return {}
 
 
-def read_database(
-    url: str,
-    *,
-    timeout: float = 10.0,
-    statement_timeout: float = STATEMENT_TIMEOUT_S,
-    max_mb: float = MAX_EXTRACT_MB,
-) -> dict[str, Table]:
-    """The tables named by `?tables=a,b` (every table without it) of a database, read whole;
-    `timeout` bounds the connection, `statement_timeout` each query (PostgreSQL), `max_mb` the
-    values read."""
+def read_database(url: str, bounds: ReadBounds = ReadBounds()) -> dict[str, Table]:
+    """The tables named by `?tables=a,b` (every table without it) of a database, read whole
+    within `bounds`."""
     import sqlalchemy as sa  # on first use: the CLI starts faster without it
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -178,9 +175,7 @@ def read_database(
     parsed = parsed.difference_update_query(["tables"])
     shown = parsed.render_as_string(hide_password=True)
     try:
-        engine = sa.create_engine(
-            parsed, connect_args=_connect_args(parsed, timeout, statement_timeout)
-        )
+        engine = sa.create_engine(parsed, connect_args=_connect_args(parsed, bounds))
     except (ArgumentError, ImportError) as exc:
         raise UsageError(f"cannot open {shown}: {type(exc).__name__}") from None
     try:
@@ -190,7 +185,7 @@ def read_database(
             missing = [n for n in chosen if n not in present]
             if missing:
                 raise UsageError(f"{shown} has no table {', '.join(missing)}")
-            budget = _Budget(shown, max_mb)
+            budget = _Budget(shown, bounds.max_mb)
             return {name: _read_table(conn, name, budget) for name in chosen}
     except SQLAlchemyError as exc:
         reason = _reason(exc)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from actions.errors import BackendUnavailable, UsageError
 from actions.seed.anonymise import Table, anonymise, read_extract
-from actions.seed.anonymise.sources import ExtractTooLarge
+from actions.seed.anonymise.sources import ExtractTooLarge, ReadBounds
 from actions.seed.anonymise.sqldump import read_dump
 from tests.postgres_server import create_database
 from tests.seed.anonymise.conftest import EXTRACT, KEY
@@ -135,7 +135,7 @@ def test_an_unreachable_database_fails_fast_with_its_password_hidden() -> None:
         port = s.getsockname()[1]
     url = f"postgresql+psycopg://shop:s3cret-pw@127.0.0.1:{port}/shop"
     with pytest.raises(BackendUnavailable) as error:
-        read_extract(url, timeout=3)
+        read_extract(url, ReadBounds(timeout=3))
     assert "s3cret-pw" not in str(error.value) and "***" in str(error.value)
 
 
@@ -151,7 +151,7 @@ def test_a_postgresql_read_that_hangs_is_cut_off_by_the_statement_timeout(
         migration.execute("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         with pytest.raises(BackendUnavailable, match="statement timeout") as error:
-            read_extract(f"{url}?tables=customers", statement_timeout=1.0)
+            read_extract(f"{url}?tables=customers", ReadBounds(statement_timeout=1.0))
         assert time.monotonic() - started < 30  # not until the lock goes
         migration.rollback()
     assert PLANTED not in str(error.value)
@@ -162,10 +162,10 @@ def test_a_postgresql_read_that_hangs_is_cut_off_by_the_statement_timeout(
 def test_files_larger_than_the_bound_are_refused_before_they_are_read(source: str) -> None:
     size_mb = sum(f.stat().st_size for f in EXTRACT.glob(source or "*.csv")) / 2**20
     with pytest.raises(ExtractTooLarge, match=r"seed\.max_extract_mb \(0\.001 MB\)") as error:
-        read_extract(str(EXTRACT / source), max_mb=0.001)
+        read_extract(str(EXTRACT / source), ReadBounds(max_mb=0.001))
     assert f"is {size_mb:,.0f} MB" in str(error.value)
     assert PLANTED not in str(error.value)
-    assert read_extract(str(EXTRACT / source), max_mb=1)  # under the bound: read
+    assert read_extract(str(EXTRACT / source), ReadBounds(max_mb=1))  # under the bound: read
 
 
 def test_a_database_read_stops_once_its_values_pass_the_bound(tmp_path: Path) -> None:
@@ -174,8 +174,8 @@ def test_a_database_read_stops_once_its_values_pass_the_bound(tmp_path: Path) ->
         conn.execute("CREATE TABLE notes (id INTEGER, body TEXT)")
         conn.executemany("INSERT INTO notes VALUES (?, ?)", ((i, "x" * 1000) for i in range(3000)))
     with pytest.raises(ExtractTooLarge, match="holds more than 2 MB of values"):
-        read_extract(f"sqlite:///{db}", max_mb=2)
-    assert len(read_extract(f"sqlite:///{db}", max_mb=4)["notes"].rows) == 3000
+        read_extract(f"sqlite:///{db}", ReadBounds(max_mb=2))
+    assert len(read_extract(f"sqlite:///{db}", ReadBounds(max_mb=4))["notes"].rows) == 3000
 
 
 def test_a_postgresql_read_streams_and_stops_at_the_bound(postgres_url: str) -> None:
@@ -187,8 +187,8 @@ def test_a_postgresql_read_streams_and_stops_at_the_bound(postgres_url: str) -> 
             "INSERT INTO notes SELECT i, repeat('y', 1000) FROM generate_series(1, 3000) i"
         )
     with pytest.raises(ExtractTooLarge, match="holds more than 2 MB of values"):
-        read_extract(url, max_mb=2)
-    assert len(read_extract(url, max_mb=4)["notes"].rows) == 3000
+        read_extract(url, ReadBounds(max_mb=2))
+    assert len(read_extract(url, ReadBounds(max_mb=4))["notes"].rows) == 3000
 
 
 def test_a_source_that_is_nothing_readable_says_what_is_accepted(tmp_path: Path) -> None:
