@@ -174,6 +174,13 @@ def read_database(url: str, bounds: ReadBounds = ReadBounds()) -> dict[str, Tabl
     names = ",".join(wanted) if isinstance(wanted, tuple) else (wanted or "")
     parsed = parsed.difference_update_query(["tables"])
     shown = parsed.render_as_string(hide_password=True)
+    on_disk = parsed.get_backend_name() == "sqlite" and parsed.database not in (
+        None,
+        "",
+        ":memory:",
+    )
+    if on_disk and not Path(str(parsed.database)).is_file():  # sqlite would make an empty one
+        raise UsageError(f"there is no sqlite database at {parsed.database}")
     try:
         engine = sa.create_engine(parsed, connect_args=_connect_args(parsed, bounds))
     except (ArgumentError, ImportError) as exc:
@@ -185,6 +192,8 @@ def read_database(url: str, bounds: ReadBounds = ReadBounds()) -> dict[str, Tabl
             missing = [n for n in chosen if n not in present]
             if missing:
                 raise UsageError(f"{shown} has no table {', '.join(missing)}")
+            if not chosen:
+                raise UsageError(f"{shown} has no tables")
             budget = _Budget(shown, bounds.max_mb)
             return {name: _read_table(conn, name, budget) for name in chosen}
     except SQLAlchemyError as exc:

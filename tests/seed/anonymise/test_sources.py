@@ -121,6 +121,18 @@ def test_a_database_url_reads_the_tables_it_names(
         read_extract(f"sqlite:///{db}?tables=customers,invoices")
 
 
+def test_a_sqlite_source_that_does_not_exist_is_refused_and_not_created(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"there is no sqlite database at .*prod\.db"):
+        read_extract(f"sqlite:///{tmp_path / 'prod.db'}")
+    assert not (tmp_path / "prod.db").exists()
+
+
+def test_a_database_without_tables_is_a_plain_error(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "empty.db").close()
+    with pytest.raises(UsageError, match="has no tables"):
+        read_extract(f"sqlite:///{tmp_path / 'empty.db'}")
+
+
 def test_a_file_that_is_no_database_gives_a_plain_error_without_its_content(tmp_path: Path) -> None:
     not_db = tmp_path / "notes.db"
     not_db.write_text(f"{PLANTED}\n" * 200)
