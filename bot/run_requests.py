@@ -41,9 +41,10 @@ def request_for(bot: Preprod, command: Command, surface: str) -> RunRequest:
         )
     app = names.app(bot.settings, args["app"]) if "app" in args else None
     if command.verb == "seed":
-        deployed = bot.env_factory(bot.settings, env_name).status().app
-        if not deployed:
-            raise UsageError(f"nothing is deployed on {env_name}: deploy before seeding")
+
+        def deployed() -> str | None:
+            return bot.env_factory(bot.settings, env_name).status().app
+
         return seed_request(bot.settings, command, env_name, deployed, surface)
     if command.verb in ("test", "scan") and opts.get("app"):
         app = names.app(bot.settings, str(opts["app"]))

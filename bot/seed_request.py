@@ -7,6 +7,7 @@ user may also name a path or URL. Anonymising needs the key: its variable must b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from actions.config import Settings
@@ -17,13 +18,23 @@ from bot.grammar import Command
 
 
 def seed_request(
-    settings: Settings, command: Command, env_name: str, app: str, surface: str
+    settings: Settings,
+    command: Command,
+    env_name: str,
+    deployed: Callable[[], str | None],
+    surface: str,
 ) -> RunRequest:
-    """The run request of a `seed` command, or a plain refusal of what is wrong."""
+    """The run request of a `seed` command, or a plain refusal of what is wrong: the options
+    first, then whether an app is deployed (`deployed()`, asked of the environment)."""
     opts = command.options
     schema, source = opts.get("synthetic"), opts.get("from")
     if schema and source:
         raise UsageError("give --synthetic SCHEMA or --from SOURCE, not both")
+    scale = _number(opts.get("scale"), "scale", float, 0.001, 1000)
+    seed = _number(opts.get("seed"), "seed", int, 0, 2**32 - 1)
+    app = deployed()
+    if not app:
+        raise UsageError(f"nothing is deployed on {env_name}: deploy before seeding")
     config = settings.apps[app].seed or SeedConfig()
     if schema:
         schema = _schema(settings, str(schema), surface)
@@ -46,8 +57,8 @@ def seed_request(
         plan=["seed"],
         seed_schema=str(schema) if schema else None,
         seed_source=source,
-        seed_scale=_number(opts.get("scale"), "scale", float, 0.001, 1000),
-        seed_seed=_number(opts.get("seed"), "seed", int, 0, 2**32 - 1),
+        seed_scale=scale,
+        seed_seed=seed,
     )
 
 

@@ -123,6 +123,32 @@ def test_an_extract_needs_the_key_from_the_environment(tmp_path: Path) -> None:
         bot.runner.shutdown()
 
 
+def test_bad_options_are_said_before_whether_anything_is_deployed(tmp_path: Path) -> None:
+    settings = example_settings(tmp_path)
+    bot = Preprod(settings, Store(tmp_path / "db.sqlite"), env_factory=lambda s, n: _Empty())
+    try:
+        for command, said in [
+            ("seed local --scale lots", "--scale takes a number"),
+            ("seed local --seed -1", "--seed must be between"),
+            ("seed local --synthetic a.yaml --from b", "not both"),
+            ("seed local", "nothing is deployed on local: deploy before seeding"),
+        ]:
+            reply = bot.handle(command, ENGINEER)
+            assert isinstance(reply, Reply) and said in reply.text, (command, reply.text)
+    finally:
+        bot.runner.shutdown()
+
+
+class _Empty:
+    """An environment where nothing is deployed."""
+
+    def status(self):  # type: ignore[no-untyped-def]
+        class State:
+            app = None
+
+        return State()
+
+
 class _Deployed:
     """Just enough of an environment for the command check: the shop is deployed."""
 
