@@ -67,9 +67,9 @@ def request_for(bot: Preprod, command: Command, surface: str) -> RunRequest:
         baseline=str(baseline) if baseline else None,
         environment=env_name,
         plan=list(plan),
-        load_users=_whole(opts, "users"),
+        load_users=_whole(opts, "users", low=1),
         load_duration=_duration(opts, "duration"),
-        load_workers=_whole(opts, "workers"),
+        load_workers=_whole(opts, "workers", low=0),
         select=str(opts.get("select") or "all"),
         budget=_duration(opts, "budget"),
     )
@@ -88,13 +88,13 @@ def _recheck_request(bot: Preprod, command: Command) -> RunRequest:
     return RunRequest(verb="recheck", environment=env_name, plan=[step], recheck=defect.key)
 
 
-def _whole(opts: Mapping[str, object], name: str) -> int | None:
-    """A whole-number option, or None when absent; a clear error when it is not one."""
+def _whole(opts: Mapping[str, object], name: str, *, low: int) -> int | None:
+    """A whole-number option of at least `low`, or None when absent; a clear error otherwise."""
     if name not in opts:
         return None
     value = str(opts[name])
-    if not value.isdigit():
-        raise UsageError(f"`--{name}` must be a whole number, not `{value[:40]}`")
+    if not value.isdigit() or int(value) < low:
+        raise UsageError(f"`--{name}` must be a whole number from {low}, not `{value[:40]}`")
     return int(value)
 
 

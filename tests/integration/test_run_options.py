@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -47,14 +48,15 @@ def test_scan_is_a_run_of_the_scan_step(bot: Preprod) -> None:
 @pytest.mark.parametrize(
     ("command", "problem"),
     [
-        ("load --workers many", "`--workers` must be a whole number, not `many`"),
-        ("load --users -3", "`--users` must be a whole number"),
+        ("load --workers many", "`--workers` must be a whole number from 0, not `many`"),
+        ("load --users -3", "`--users` must be a whole number from 1, not `-3`"),
+        ("load --users 0", "`--users` must be a whole number from 1, not `0`"),
         ("test e2e --budget soon", "`--budget` must be a duration such as 30s or 2m, not `soon`"),
         ("load --duration forever", "`--duration` must be a duration"),
     ],
 )
 def test_bad_option_values_are_usage_errors(bot: Preprod, command: str, problem: str) -> None:
-    with pytest.raises(UsageError, match=problem.replace("(", r"\(")):
+    with pytest.raises(UsageError, match=re.escape(problem)):
         bot.request_for(grammar.parse(command))
     reply = bot.handle(command, Caller(user="local:eve", surface="cli", name="eve"))
     assert isinstance(reply, Reply) and reply.kind == "error" and problem in reply.text
