@@ -50,9 +50,19 @@ def nearest(word: str, candidates: list[str] | tuple[str, ...]) -> str | None:
 
 def _split(text: str) -> list[str]:
     try:
-        return shlex.split(text.translate(_QUOTES))
+        return [_dashes(word) for word in shlex.split(text.translate(_QUOTES))]
     except ValueError as exc:
         raise UsageError(f"could not read the command: {exc}") from None
+
+
+def _dashes(word: str) -> str:
+    """`—lines` or `–lines` as `--lines`: chat clients and macOS turn a typed `--` into a dash
+    (only at the start of a word: a dash inside a quoted reason stays)."""
+    if word in ("—", "–"):
+        return "--"
+    if word[:1] in ("—", "–") and word[1:2].isalpha():
+        return "--" + word[1:]
+    return word
 
 
 def parse(text: str) -> Command:

@@ -44,6 +44,29 @@ def mention_text(text: str) -> str:
     return " ".join(_MENTION.sub(" ", text or "").split())
 
 
+_MARKUP = re.compile(r"<([^<>|@][^<>|]*)(?:\|([^<>]*))?>")
+
+
+def typed_text(text: str) -> str:
+    """What the user typed, from the text Slack sends: links and references as Slack shows
+    them (`<https://x|x>` → `https://x`, `<mailto:a@b|a@b>` → `a@b`, `<#C1|qa>` → `#qa`,
+    `<!subteam^S1|@qa>` → `@qa`) and `&lt;` `&gt;` `&amp;` as the characters they stand for.
+    User mentions (`<@U…>`) are left for `mention_text`."""
+
+    def plain(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if target.startswith("#"):
+            return f"#{label}" if label else target
+        if target.startswith("!"):
+            return label or target
+        if target.startswith("mailto:"):
+            return label or target.removeprefix("mailto:")
+        return target
+
+    decoded = _MARKUP.sub(plain, text or "")
+    return decoded.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def in_thread(text: str, run_id: int | None) -> str:
     """`status` (or `cancel`, `report`) said bare in a run's thread means that run."""
     if run_id is None:

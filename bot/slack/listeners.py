@@ -48,7 +48,8 @@ class Listeners:
 
     def command(self, ack: Ack, body: dict[str, Any]) -> None:
         """Answer help, usage errors and plain denials in the ack; hand everything else off."""
-        text, user = str(body.get("text") or ""), str(body.get("user_id") or "")
+        text = commands.typed_text(str(body.get("text") or ""))
+        user = str(body.get("user_id") or "")
         if commands.answers_at_once(text, user, self.bot.settings.permissions):
             outcome = self.bot.handle(text, self._caller(body, user, ()))
             self._count(commands.verb_of(text), outcome, "command")
@@ -62,7 +63,8 @@ class Listeners:
         self._hand_off(self._run_command, body, "command")
 
     def _run_command(self, body: Body) -> None:
-        text, user = str(body.get("text") or ""), str(body.get("user_id") or "")
+        text = commands.typed_text(str(body.get("text") or ""))
+        user = str(body.get("user_id") or "")
         caller = self._caller(body, user, self.groups.groups_of(user))
         binding = {"channel": str(body.get("channel_id") or "")}
         if body.get("response_url"):
@@ -93,7 +95,8 @@ class Listeners:
         if thread:
             job = jobs.job_for_thread(self.bot.store, channel, str(thread))
             run_id = int(job["run_id"]) if job else None
-        text = commands.in_thread(commands.mention_text(str(event.get("text") or "")), run_id)
+        typed = commands.typed_text(commands.mention_text(str(event.get("text") or "")))
+        text = commands.in_thread(typed, run_id)
         caller = self._member(user, user, channel)
         asked = {"question_run": str(run_id)} if run_id is not None else {}
         outcome = self.bot.handle(text, caller, channel=channel, thread_ts=reply_ts, **asked)

@@ -50,6 +50,32 @@ def test_a_mention_is_read_without_the_mentions(text, command) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
+        (
+            "reject 12 --reason p95 &gt; 200ms &amp; &lt;flaky&gt;",
+            "reject 12 --reason p95 > 200ms & <flaky>",
+        ),
+        (
+            "seed local --from <postgresql://db.internal/shop>",
+            "seed local --from postgresql://db.internal/shop",
+        ),
+        ("logs storefront <https://x.io/a|x.io/a>", "logs storefront https://x.io/a"),
+        (
+            "defects --reason <mailto:ann@example.com|ann@example.com>",
+            "defects --reason ann@example.com",
+        ),
+        ("status <#C0123|qa-runs>", "status #qa-runs"),
+        ("help <!subteam^S01|@qa-leads>", "help @qa-leads"),
+        ("approve 3 <@U1>", "approve 3 <@U1>"),  # user mentions: mention_text's business
+        ("&amp;lt;", "&lt;"),  # decoded once, not twice
+    ],
+)
+def test_what_slack_sends_is_read_as_what_was_typed(sent: str, typed: str) -> None:
+    assert commands.typed_text(sent) == typed
+
+
+@pytest.mark.parametrize(
     ("text", "run_id", "meant"),
     [
         ("status", 12, "status 12"),

@@ -132,6 +132,16 @@ def test_a_typed_approve_is_said_in_the_run_thread(slack_bot) -> None:
     assert said.get("thread_ts") == verdict.get("thread_ts")
 
 
+def test_a_typed_reject_is_read_as_typed_not_as_slack_sends_it(slack_bot) -> None:
+    """macOS turns `--` into an em dash; Slack sends `>` and `&` as `&gt;` and `&amp;`."""
+    harness = slack_bot(readiness_run(verdict="go"), permissions=ROLES)
+    run_id, _ = _finished(harness)
+    harness.command(f"reject {run_id} —reason “p95 &gt; 200ms &amp; checkout flaky”", user=RM)
+    _thread_says(harness, f"u0rm rejected run {run_id}'s report")
+    [decision] = approvals.decisions(harness.store, run_id, "report")
+    assert (decision["decision"], decision["reason"]) == ("reject", "p95 > 200ms & checkout flaky")
+
+
 @pytest.fixture
 def teams() -> Any:
     with FakeTeams() as fake:

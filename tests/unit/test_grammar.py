@@ -156,3 +156,11 @@ def test_no_input_crashes_the_parser(text: str) -> None:
 def test_no_sequence_of_grammar_words_crashes_the_parser(words: list[str]) -> None:
     with contextlib.suppress(UsageError):
         parse(" ".join(words))
+
+
+@pytest.mark.parametrize("dash", ["—", "–"])
+def test_a_double_dash_a_chat_client_made_into_a_dash_still_reads(dash: str) -> None:
+    command = parse(f"reject 12 {dash}reason “flaky — retried twice”")
+    assert command.options == {"reason": "flaky — retried twice"}  # the dash inside stays
+    scheduled = parse(f"schedule add nightly {dash}cron '0 2 * * *' {dash} ready shop 1.1")
+    assert scheduled.options == {"cron": "0 2 * * *"} and scheduled.rest == ("ready", "shop", "1.1")
