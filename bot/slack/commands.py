@@ -10,8 +10,8 @@ from bot import grammar, permissions
 from bot.verbs import VERBS
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-THREAD_VERBS = ("status", "cancel", "report")
-"""Verbs that, said bare in a run's thread, are about that run."""
+THREAD_VERBS = ("status", "cancel", "report", "approve", "reject")
+"""Verbs that, said in a run's thread without a run id, are about that run."""
 
 
 def answers_at_once(text: str, user: str, config: PermissionsConfig) -> bool:
@@ -68,13 +68,16 @@ def typed_text(text: str) -> str:
 
 
 def in_thread(text: str, run_id: int | None) -> str:
-    """`status` (or `cancel`, `report`) said bare in a run's thread means that run."""
-    if run_id is None:
+    """A thread verb said in a run's thread without a run id is about that run: `status`,
+    `report --format html`, `reject --reason "…"` (options kept as typed)."""
+    found = re.match(r"\s*(\S+)(.*)", text, re.DOTALL)
+    if run_id is None or found is None or found.group(1).lower() not in THREAD_VERBS:
         return text
-    words = text.split()
-    if len(words) == 1 and words[0].lower() in THREAD_VERBS:
-        return f"{words[0].lower()} {run_id}"
-    return text
+    verb, rest = found.group(1).lower(), found.group(2)
+    following = rest.split(maxsplit=1)
+    if following and not following[0].startswith(("--", "—", "–")):
+        return text  # a run id (or something else) was given: as typed
+    return f"{verb} {run_id}{rest}"
 
 
 def run_id_of(value: str | None) -> int | None:

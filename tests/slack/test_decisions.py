@@ -84,9 +84,15 @@ def test_what_slack_sends_is_read_as_what_was_typed(sent: str, typed: str) -> No
         ("status 3", 12, "status 3"),
         ("history", 12, "history"),
         ("status", None, "status"),
+        ("approve", 12, "approve 12"),
+        ('reject --reason "checkout  flaky"', 12, 'reject 12 --reason "checkout  flaky"'),
+        ("Approve —override why", 12, "approve 12 —override why"),
+        ("report --format html", 12, "report 12 --format html"),
+        ("reject 9 --reason x", 12, "reject 9 --reason x"),
+        ("", 12, ""),
     ],
 )
-def test_a_bare_verb_in_a_runs_thread_means_that_run(text, run_id, meant) -> None:
+def test_a_thread_verb_without_a_run_in_a_runs_thread_means_that_run(text, run_id, meant) -> None:
     assert commands.in_thread(text, run_id) == meant
 
 

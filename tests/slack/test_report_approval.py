@@ -142,6 +142,18 @@ def test_a_typed_reject_is_read_as_typed_not_as_slack_sends_it(slack_bot) -> Non
     assert (decision["decision"], decision["reason"]) == ("reject", "p95 > 200ms & checkout flaky")
 
 
+def test_approve_said_in_the_runs_thread_is_about_that_run(slack_bot) -> None:
+    harness = slack_bot(readiness_run(verdict="go"), permissions=ROLES)
+    run_id, verdict = _finished(harness)
+    thread = verdict.get("thread_ts")
+    harness.mention("<@UBOT> approve", user=RM, thread_ts=thread)
+    said = _thread_says(harness, f"U0RM approved run {run_id}'s report")  # events carry no name
+    assert said.get("thread_ts") == thread
+    assert [d["decision"] for d in approvals.decisions(harness.store, run_id, "report")] == [
+        "approve"
+    ]
+
+
 @pytest.fixture
 def teams() -> Any:
     with FakeTeams() as fake:
