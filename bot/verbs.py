@@ -45,6 +45,7 @@ class Verb:
 
 SEATS = (
     "Needs a seat of the approval quorum (`approval.seats`; by default the release-manager role)."
+    " In a run's Slack thread, `@preprod approve` (or `reject --reason ...`) is about that run."
 )
 ENV = Option("env", "environment to act on (default: the configured default)", "ENV")
 
