@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.parse
 
-from tests.slack.conftest import VIEWER, wait_for_run
+from storage import runs
+from tests.slack.conftest import VIEWER, signed_headers, wait_for_run
 
 
 def test_healthz_reports_ok_with_the_database_status(slack_bot) -> None:
@@ -56,3 +59,29 @@ def test_an_oversized_body_is_refused_before_bolt_reads_it(slack_bot) -> None:
     harness = slack_bot()
     response = harness.post(b"x" * (2 * 1024 * 1024), {"Content-Type": "text/plain"})
     assert response.status_code == 413
+
+
+def test_slacks_url_verification_is_answered_with_its_challenge(slack_bot) -> None:
+    """The first request Slack sends when the Events request URL is set in the app's settings."""
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    ).encode()
+    harness = slack_bot()
+    answer = harness.post(body, signed_headers(body, json_body=True))
+    assert answer.status_code == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in answer.text
+    forged = harness.post(body, signed_headers(body, json_body=True, secret="not-the-secret"))
+    assert forged.status_code == 401
+
+
+def test_slacks_ssl_check_of_the_slash_command_is_answered(slack_bot) -> None:
+    """Slack checks the slash command's certificate with `ssl_check=1` (nothing to run)."""
+    body = urllib.parse.urlencode({"ssl_check": "1", "token": "legacy"}).encode()
+    harness = slack_bot()
+    answer = harness.post(body, signed_headers(body))
+    assert answer.status_code == 200
+    assert runs.recent_runs(harness.store, 5) == []
