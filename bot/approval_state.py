@@ -19,6 +19,7 @@ def current(store: Store, settings: Settings, run_id: int) -> Tally:
             seats=tuple(row["seats"]),
             reason=row["reason"],
             override=row.get("override") or "",
+            name=row.get("name") or row["user"],
         )
         for row in approvals.decisions(store, run_id, SUBJECT)
     ]
@@ -36,7 +37,16 @@ def summary(store: Store, settings: Settings, run_id: int) -> dict[str, Any]:
         "decisions": [
             {
                 k: row[k]
-                for k in ("user", "role", "decision", "reason", "seats", "override", "decided_at")
+                for k in (
+                    "user",
+                    "name",
+                    "role",
+                    "decision",
+                    "reason",
+                    "seats",
+                    "override",
+                    "decided_at",
+                )
             }
             for row in decided
         ],

@@ -19,13 +19,13 @@ from actions.config import Settings
 from actions.errors import NotAvailable, PermissionDenied, UsageError
 from bot import names, permissions
 from bot.grammar import Command, nearest
-from bot.replies import Reply
+from bot.replies import Caller, Reply
 from storage import approvals, jobs, runs
 from storage import chaos as chaos_store
 from storage.store import Store
 
 
-def answer(settings: Settings, store: Store, command: Command, role: str, user: str) -> Reply:
+def answer(settings: Settings, store: Store, command: Command, role: str, caller: Caller) -> Reply:
     action = command.subcommand or "list"
     if action == "list":
         # `chaos list ENV`: the one word after `list` is the environment
@@ -34,7 +34,7 @@ def answer(settings: Settings, store: Store, command: Command, role: str, user: 
     if action == "stop":
         return _stop(settings, store, command)
     if action in ("approve", "reject"):
-        return _decide(settings, store, command, role, user)
+        return _decide(settings, store, command, role, caller)
     raise NotAvailable(f"`chaos {action}` starts a job")  # `run`: bot.service starts it
 
 
@@ -109,7 +109,7 @@ def _stop(settings: Settings, store: Store, command: Command) -> Reply:
     )
 
 
-def _decide(settings: Settings, store: Store, command: Command, role: str, user: str) -> Reply:
+def _decide(settings: Settings, store: Store, command: Command, role: str, caller: Caller) -> Reply:
     action = command.subcommand or ""
     target = command.args.get("experiment") or ""
     digits = target.removeprefix("#")
@@ -129,11 +129,20 @@ def _decide(settings: Settings, store: Store, command: Command, role: str, user:
         raise UsageError(f"run {run_id} is not waiting for an approval (it is finished)")
     decided = approvals.latest(store, run_id, approval.SUBJECT)
     if decided is not None:
-        raise UsageError(f"run {run_id} was already {decided['decision']}d by {decided['user']}")
+        who = decided.get("name") or decided["user"]
+        raise UsageError(f"run {run_id} was already {decided['decision']}d by {who}")
     reason = str(command.options.get("reason") or "")
     decision: approvals.Decision = "approve" if action == "approve" else "reject"
+    name = caller.name or caller.user
     approvals.record(
-        store, run_id, approval.SUBJECT, user=user, role=role, decision=decision, reason=reason
+        store,
+        run_id,
+        approval.SUBJECT,
+        user=caller.user,
+        name=name,
+        role=role,
+        decision=decision,
+        reason=reason,
     )
     said = "approved" if decision == "approve" else "rejected"
-    return Reply(f"chaos run {run_id} {said} by {user}" + (f": {reason}" if reason else ""))
+    return Reply(f"chaos run {run_id} {said} by {name}" + (f": {reason}" if reason else ""))

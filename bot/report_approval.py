@@ -64,7 +64,7 @@ def decide(bot: Preprod, command: Command, caller: Caller, role: str) -> Reply:
             )
     elif override:
         override = ""  # nothing to override
-    if not config.requester_may_approve and (caller.name or caller.user) == run.get("requested_by"):
+    if not config.requester_may_approve and _requested(run, caller):
         raise PermissionDenied(f"you requested run {run_id}: someone else must approve it")
     return _record(bot, run, caller, role, seats, "approve", override=override)
 
@@ -87,6 +87,14 @@ def _reviewable(store: Store, run_id: int) -> dict[str, Any]:
     return run
 
 
+def _requested(run: Mapping[str, Any], caller: Caller) -> bool:
+    """Whether the caller asked for the run: by their stable id (runs before it was kept: by
+    name)."""
+    if run.get("requester"):
+        return bool(run["requester"] == caller.user)
+    return (caller.name or caller.user) == run.get("requested_by")
+
+
 def _record(
     bot: Preprod,
     run: Mapping[str, Any],
@@ -99,12 +107,13 @@ def _record(
     override: str = "",
 ) -> Reply:
     run_id = int(run["id"])
-    user = caller.name or caller.user
+    user, name = caller.user, caller.name or caller.user
     approvals.record(
         bot.store,
         run_id,
         SUBJECT,
         user=user,
+        name=name,
         role=role,
         decision=decision,
         reason=reason,
@@ -114,7 +123,7 @@ def _record(
     after = current(bot.store, bot.settings, run_id)
     said = "approved" if decision == "approve" else "rejected"
     seat_names = [s for s, who in after.filled.items() if who == user] or seats[:1]
-    lines = [f"{user} {said} run {run_id}'s report as {' and '.join(seat_names)}"]
+    lines = [f"{name} {said} run {run_id}'s report as {' and '.join(seat_names)}"]
     if reason:
         lines[0] += f": {reason}"
     if override:
@@ -140,7 +149,7 @@ def _promote(bot: Preprod, run: Mapping[str, Any], after: Tally, caller: Caller)
         "run": str(run_id),
         "environment": str(run.get("environment") or ""),
         "verdict": str(run.get("verdict") or ""),
-        "approvers": ",".join(after.filled.values()),
+        "approvers": ",".join(after.shown(u) for u in after.filled.values()),
     }
     said = functools.partial(
         audit.record,

@@ -149,8 +149,8 @@ class Preprod:
         if verb == "flags":
             return self._flags(command, caller)
         if verb == "chaos":
-            who = caller.name or caller.user
-            return chaos_answers.answer(self.settings, self.store, command, self.role(caller), who)
+            role = self.role(caller)
+            return chaos_answers.answer(self.settings, self.store, command, role, caller)
         if verb == "defects":
             return defect_answers.defects(self, command)
         if verb in ("approve", "reject"):
@@ -209,6 +209,7 @@ class Preprod:
             environment=request.environment,
             plan=request.plan,
             requested_by=caller.name or caller.user,
+            requester=caller.user,
             surface=caller.surface,
         )
         self._audit(caller, command.verb, command.words(), "started", "", run_id)

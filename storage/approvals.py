@@ -1,7 +1,9 @@
 """Decisions people take on a run in its thread: approve or reject, who, when, and why.
 
 `subject` says what is decided: `chaos` (a destructive experiment may start) or `report` (the
-release may go to production). Every decision is kept; the latest of each user counts. A report's
+release may go to production). Every decision is kept; the latest of each user counts. `user`
+is the person's stable id (a Slack user id, `local:NAME` in a terminal), `name` how they are shown
+(a Slack handle changes, and a mention carries none: the id is who decided). A report's
 approval also keeps the quorum seats the person filled and, for a no-go, the override's reason;
 `promotions` keeps what the promotion hook answered.
 """
@@ -27,12 +29,14 @@ def record(
     reason: str = "",
     seats: list[str] | None = None,
     override: str = "",
+    name: str = "",
 ) -> int:
     with store.transaction() as db:
         row = {
             "run_id": run_id,
             "subject": subject,
             "user": user,
+            "name": name or user,
             "role": role,
             "decision": decision,
             "reason": reason,

@@ -243,4 +243,11 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX promotions_by_run ON promotions (run_id);
         """,
     ),
+    (
+        8,
+        """
+        ALTER TABLE approvals ADD COLUMN name TEXT NOT NULL DEFAULT '';
+        ALTER TABLE runs ADD COLUMN requester TEXT;
+        """,
+    ),
 ]

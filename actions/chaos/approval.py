@@ -34,7 +34,7 @@ def wait(ctx: RunContext, experiment: str, environment: str, role: str) -> str:
     while time.monotonic() < deadline:
         decided = approvals.latest(ctx.store, run_id, SUBJECT)
         if decided is not None:
-            who = decided["user"]
+            who = decided.get("name") or decided["user"]
             if decided["decision"] == "approve":
                 ctx.progress(f"chaos {experiment}: approved by {who}")
                 return str(who)

@@ -89,11 +89,12 @@ def may_override(config: ApprovalConfig, role: str) -> bool:
 class Vote:
     """One recorded decision."""
 
-    user: str
+    user: str  # who: a stable id
     decision: str  # approve | reject
     seats: tuple[str, ...]
     reason: str = ""
     override: str = ""
+    name: str = ""  # how they are shown
 
 
 @dataclass
@@ -103,13 +104,20 @@ class Tally:
     missing: list[str] = field(default_factory=list)
     rejections: list[Vote] = field(default_factory=list)
     overrides: list[Vote] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # user -> how they are shown
+
+    def shown(self, user: str) -> str:
+        """How a person who decided is shown."""
+        return self.names.get(user) or user
 
     def text(self) -> str:
         """One line: where the decision stands."""
         if self.status == "rejected":
-            who = "; ".join(f"{v.user}: {v.reason or 'no reason given'}" for v in self.rejections)
+            who = "; ".join(
+                f"{self.shown(v.user)}: {v.reason or 'no reason given'}" for v in self.rejections
+            )
             return f"rejected ({who})"
-        filled = ", ".join(f"{seat}: {user}" for seat, user in self.filled.items())
+        filled = ", ".join(f"{seat}: {self.shown(user)}" for seat, user in self.filled.items())
         if self.status == "approved":
             return f"approved ({filled})"
         have = f"{len(self.filled)} of {len(self.filled) + len(self.missing)}"
@@ -133,9 +141,10 @@ def tally(seats: Sequence[str], votes: Sequence[Vote]) -> Tally:
     filled = _match(seats, {v.user: v.seats for v in approvals})
     missing = [s for s in seats if s not in filled]
     overrides = [v for v in approvals if v.override]
+    names = {v.user: v.name or v.user for v in current}
     if rejections:
-        return Tally("rejected", filled, missing, rejections, overrides)
-    return Tally("pending" if missing else "approved", filled, missing, [], overrides)
+        return Tally("rejected", filled, missing, rejections, overrides, names)
+    return Tally("pending" if missing else "approved", filled, missing, [], overrides, names)
 
 
 def _match(seats: Sequence[str], can_fill: Mapping[str, Sequence[str]]) -> dict[str, str]:

@@ -83,7 +83,12 @@ def test_a_release_manager_approves_a_go_and_it_is_recorded(tmp_path: Path) -> N
     assert "approved (release manager: u0rm)" in reply.text
     assert "no promotion hook is configured" in reply.text
     [row] = approvals.decisions(bot.store, run_id, "report")
-    assert (row["user"], row["decision"], row["seats"]) == ("u0rm", "approve", ["release manager"])
+    assert (row["user"], row["name"], row["decision"], row["seats"]) == (
+        "U0RM",
+        "u0rm",
+        "approve",
+        ["release manager"],
+    )
     again = bot.handle(f"approve {run_id}", slack(ADMIN))
     assert again.kind == "error" and "already approved" in again.text
 
@@ -134,6 +139,29 @@ def test_the_requester_may_be_barred_from_approving(tmp_path: Path) -> None:
     run_id = finished_run(bot, requested_by="u0rm")
     reply = bot.handle(f"approve {run_id}", slack(RM))
     assert reply.kind == "denied" and "someone else must approve" in reply.text
+
+
+def test_the_requester_is_known_by_their_id_not_their_shown_name(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path, approval={"requester_may_approve": False})
+    run_id = runs.create_run(
+        bot.store,
+        verb="ready",
+        command="ready shop 1.1",
+        app="shop",
+        version="1.1",
+        environment="local",
+        status="done",
+        verdict="go",
+        requested_by="U0RM",  # asked by a mention: no handle
+        requester="U0RM",
+        surface="slack",
+    )
+    as_handle = bot.handle(f"approve {run_id}", slack(RM))  # the same person, shown as u0rm
+    assert as_handle.kind == "denied" and "someone else must approve" in as_handle.text
+    assert approvals.decisions(bot.store, run_id, "report") == []
+    namesake = Caller(user=ADMIN, surface="slack", name="U0RM")  # another person, a like handle
+    assert bot.handle(f"approve {run_id}", namesake).ok
+    assert [d["user"] for d in approvals.decisions(bot.store, run_id, "report")] == [ADMIN]
 
 
 def test_the_completed_quorum_dispatches_the_github_workflow_once(

@@ -44,6 +44,19 @@ def test_every_seat_filled_is_approved() -> None:
     assert state.filled == {"QA lead": "qa", "release manager": "rm"}
 
 
+def test_people_are_counted_by_id_and_shown_by_their_latest_name() -> None:
+    votes = [
+        Vote("U1", "approve", ("release manager",), name="ann"),
+        Vote("U2", "approve", ("QA lead",), name="U2"),
+        Vote("U1", "approve", ("release manager",), name="ann.b"),  # a new handle, one person
+    ]
+    state = tally(QUORUM, votes)
+    assert state.filled == {"QA lead": "U2", "release manager": "U1"}
+    assert state.text() == "approved (QA lead: U2, release manager: ann.b)"
+    rejected = tally(QUORUM, [Vote("U3", "reject", ("QA lead",), reason="slow", name="cy")])
+    assert rejected.text() == "rejected (cy: slow)"
+
+
 def test_one_person_fills_one_seat_even_when_eligible_for_both() -> None:
     state = tally(QUORUM, [approve("both", "QA lead", "release manager")])
     assert state.status == "pending" and len(state.filled) == 1

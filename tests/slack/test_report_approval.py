@@ -83,10 +83,24 @@ def test_a_quorum_of_two_seats_is_honoured_and_said_in_the_thread(slack_bot) -> 
     done = _thread_says(harness, "is approved (QA lead: u0qalead, release manager: u0rm)")
     assert done.get("thread_ts") == verdict.get("thread_ts")
     recorded = approvals.decisions(harness.store, run_id, "report")
-    assert [(d["user"], d["seats"]) for d in recorded] == [
-        ("u0rm", ["release manager"]),
-        ("u0qalead", ["QA lead"]),
+    assert [(d["user"], d["name"], d["seats"]) for d in recorded] == [
+        ("U0RM", "u0rm", ["release manager"]),
+        ("U0QALEAD", "u0qalead", ["QA lead"]),
     ]
+
+
+def test_one_person_fills_one_seat_however_they_decide(slack_bot) -> None:
+    """A click carries the handle, a mention only the user id: still one person, one seat."""
+    both = {"seats": [{"name": "QA lead", "users": [RM]}, QUORUM["seats"][1]]}
+    harness = slack_bot(readiness_run(verdict="go"), permissions=ROLES, approval=both)
+    run_id, verdict = _finished(harness)
+    harness.click(run_id, user=RM, action_id=APPROVE)
+    _thread_says(harness, "(1 of 2 approvals)")
+    harness.mention("<@UBOT> approve", user=RM, thread_ts=verdict.get("thread_ts"))
+    _thread_says(harness, f"U0RM approved run {run_id}'s report")
+    assert [d["user"] for d in approvals.decisions(harness.store, run_id, "report")] == [RM, RM]
+    last = harness.fake.calls()[-1]
+    assert "(1 of 2 approvals)" in last.text and "is approved" not in last.text
 
 
 def test_reject_asks_why_in_a_modal_and_records_the_reason(slack_bot) -> None:
