@@ -50,7 +50,9 @@ def make_bot(tmp_path: Path, **overrides: Any) -> Preprod:
     return Preprod(settings, Store(settings.resolve(settings.storage.path)))
 
 
-def finished_run(bot: Preprod, verdict: str = "go", requested_by: str = "u0eng") -> int:
+def finished_run(
+    bot: Preprod, verdict: str = "go", requested_by: str = "u0eng", **extra: Any
+) -> int:
     return runs.create_run(
         bot.store,
         verb="ready",
@@ -62,6 +64,7 @@ def finished_run(bot: Preprod, verdict: str = "go", requested_by: str = "u0eng")
         verdict=verdict,
         requested_by=requested_by,
         surface="slack",
+        **extra,
     )
 
 
@@ -143,19 +146,7 @@ def test_the_requester_may_be_barred_from_approving(tmp_path: Path) -> None:
 
 def test_the_requester_is_known_by_their_id_not_their_shown_name(tmp_path: Path) -> None:
     bot = make_bot(tmp_path, approval={"requester_may_approve": False})
-    run_id = runs.create_run(
-        bot.store,
-        verb="ready",
-        command="ready shop 1.1",
-        app="shop",
-        version="1.1",
-        environment="local",
-        status="done",
-        verdict="go",
-        requested_by="U0RM",  # asked by a mention: no handle
-        requester="U0RM",
-        surface="slack",
-    )
+    run_id = finished_run(bot, requested_by="U0RM", requester="U0RM")  # asked by a mention
     as_handle = bot.handle(f"approve {run_id}", slack(RM))  # the same person, shown as u0rm
     assert as_handle.kind == "denied" and "someone else must approve" in as_handle.text
     assert approvals.decisions(bot.store, run_id, "report") == []
