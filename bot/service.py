@@ -249,7 +249,7 @@ class Preprod:
             return
         audit.record(
             self.store,
-            user=run["requested_by"] or "?",
+            user=run.get("requester") or run["requested_by"] or "?",
             surface=run["surface"] or "?",
             verb=run["verb"],
             args=[run["command"]],
