@@ -17,6 +17,7 @@ from bot.slack import blocks, commands, report_blocks
 from bot.slack.failures import Failures
 from bot.slack.groups import GroupDirectory
 from bot.slack.metrics import SlackMetrics
+from bot.slack.people import NameDirectory
 from bot.slack.web import SlackWeb
 from storage import jobs, runs
 
@@ -33,6 +34,7 @@ class Listeners:
         *,
         web: SlackWeb,
         groups: GroupDirectory,
+        names: NameDirectory,
         metrics: SlackMetrics,
         work: Executor,
         failures: Failures,
@@ -40,6 +42,7 @@ class Listeners:
         self.bot = bot
         self.web = web
         self.groups = groups
+        self.names = names
         self.metrics = metrics
         self.work = work
         self.failures = failures
@@ -97,7 +100,7 @@ class Listeners:
             run_id = int(job["run_id"]) if job else None
         typed = commands.typed_text(commands.mention_text(str(event.get("text") or "")))
         text = commands.in_thread(typed, run_id)
-        caller = self._member(user, user, channel)
+        caller = self._member(user, self.names.name_of(user), channel)  # a mention has no name
         asked = {"question_run": str(run_id)} if run_id is not None else {}
         outcome = self.bot.handle(text, caller, channel=channel, thread_ts=reply_ts, **asked)
         self._count(commands.verb_of(text), outcome, "mention")

@@ -17,6 +17,7 @@ from bot.slack.failures import Failures
 from bot.slack.groups import GroupDirectory
 from bot.slack.listeners import Listeners
 from bot.slack.metrics import SlackMetrics
+from bot.slack.people import NameDirectory
 from bot.slack.reporter import UPDATE_INTERVAL_S, ThreadReporter
 from bot.slack.web import SlackWeb, make_client
 from bot.slack.wsgi import make_wsgi
@@ -60,7 +61,13 @@ def assemble(
     try:
         groups = GroupDirectory(web, permissions.groups_needed(bot.settings.permissions))
         listeners = Listeners(
-            bot, web=web, groups=groups, metrics=metrics, work=work_pool, failures=failures
+            bot,
+            web=web,
+            groups=groups,
+            names=NameDirectory(web),
+            metrics=metrics,
+            work=work_pool,
+            failures=failures,
         )
         app = build_app(
             listeners,

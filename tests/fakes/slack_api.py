@@ -2,11 +2,11 @@
 
 `FakeSlackAPI` records every call (method, merged query/form/JSON params, headers, body, the status
 it answered) and answers the way Slack does for the methods a bot uses: `auth.test`,
-`chat.postMessage`, `chat.update`, `chat.postEphemeral`, `usergroups.users.list`, the three calls of
-`files_upload_v2` (with an `upload_url` pointing back here), `apps.connections.open`, and a
-`/response_url/<name>` endpoint for `respond()`. Knobs make a method answer HTTP 429 with
-Retry-After, fail with an error, drop the connection, or answer slowly. `wait_for` blocks until a
-matching call was seen.
+`chat.postMessage`, `chat.update`, `chat.postEphemeral`, `users.info`, `usergroups.users.list`,
+the three calls of `files_upload_v2` (with an `upload_url` pointing back here),
+`apps.connections.open`, and a `/response_url/<name>` endpoint for `respond()`. Knobs make a
+method answer HTTP 429 with Retry-After, fail with an error, drop the connection, or answer
+slowly. `wait_for` blocks until a matching call was seen.
 
 `FakeSocketModeServer` speaks just enough WebSocket (RFC 6455) for slack_sdk's built-in Socket Mode
 client: it sends `hello`, sends envelopes you give it, answers pings and records the acks.
@@ -83,9 +83,11 @@ class FakeSlackAPI(Served):
         bot_id: str = "BBOT",
         usergroups: dict[str, list[str]] | None = None,
         token: str | None = None,
+        people: dict[str, str] | None = None,
     ) -> None:
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
         self.usergroups: dict[str, list[str]] = dict(usergroups or {})
+        self.people: dict[str, str] = dict(people or {})  # user id -> display name
         self.token = token
         self.socket_mode_url: str | None = None
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
@@ -261,6 +263,14 @@ class FakeSlackAPI(Served):
         if not params.get("channel") or not params.get("user"):
             return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True, "message_ts": self._next_ts()}
+
+    def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user") or "")
+        if user not in self.people:
+            return {"ok": False, "error": "user_not_found"}
+        shown = self.people[user]
+        profile = {"display_name": shown, "real_name": shown.title()}
+        return {"ok": True, "user": {"id": user, "name": shown.lower(), "profile": profile}}
 
     def _m_usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         group = params.get("usergroup")

@@ -28,4 +28,5 @@ def test_the_manifest_subscribes_to_mentions_and_enables_the_cancel_button() -> 
 def test_the_manifest_asks_for_the_scopes_the_bot_uses() -> None:
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     needed = {"commands", "chat:write", "files:write", "app_mentions:read", "usergroups:read"}
+    needed.add("users:read")  # the name of who mentioned the bot
     assert needed <= scopes

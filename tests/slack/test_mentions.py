@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 
 from storage import jobs
-from tests.slack.conftest import CHANNEL, VIEWER, signed_headers, until_cancelled, wait_for_run
+from tests.slack.conftest import (
+    CHANNEL,
+    ENGINEER,
+    VIEWER,
+    signed_headers,
+    until_cancelled,
+    wait_for_run,
+)
 
 
 def test_status_said_in_a_runs_thread_answers_for_that_run(slack_bot) -> None:
@@ -43,3 +50,19 @@ def test_a_run_started_by_mention_reports_in_the_mentions_thread(slack_bot) -> N
     status = harness.fake.calls("chat.postMessage")[0]
     assert status.get("thread_ts") == job["thread_ts"]
     assert jobs.job_for_thread(harness.store, CHANNEL, job["thread_ts"])["run_id"] == run_id
+
+
+def test_who_mentioned_the_bot_is_named_once_an_hour_and_by_id_when_slack_cannot_say(
+    slack_bot,
+) -> None:
+    harness = slack_bot()
+    harness.fake.people[VIEWER] = "Vic Viewer"
+    for _ in range(3):
+        harness.mention("<@UBOT> history", user=VIEWER)
+    harness.fake.wait_for("chat.postMessage", count=3)
+    assert len(harness.fake.calls("users.info")) == 1
+    harness.fake.fail("users.info", "missing_scope")  # an app installed before users:read
+    harness.mention("<@UBOT> history", user=ENGINEER)
+    harness.fake.wait_for("chat.postMessage", count=4)
+    rows = harness.store.db.query("SELECT user FROM audit WHERE verb = 'history' ORDER BY id")
+    assert [r["user"] for r in rows] == [VIEWER] * 3 + [ENGINEER]  # the audit keeps the id

@@ -158,14 +158,14 @@ def test_a_typed_reject_is_read_as_typed_not_as_slack_sends_it(slack_bot) -> Non
 
 def test_approve_said_in_the_runs_thread_is_about_that_run(slack_bot) -> None:
     harness = slack_bot(readiness_run(verdict="go"), permissions=ROLES)
+    harness.fake.people[RM] = "Rita M"  # a mention carries only the id: users.info names her
     run_id, verdict = _finished(harness)
     thread = verdict.get("thread_ts")
     harness.mention("<@UBOT> approve", user=RM, thread_ts=thread)
-    said = _thread_says(harness, f"U0RM approved run {run_id}'s report")  # events carry no name
+    said = _thread_says(harness, f"Rita M approved run {run_id}'s report")
     assert said.get("thread_ts") == thread
-    assert [d["decision"] for d in approvals.decisions(harness.store, run_id, "report")] == [
-        "approve"
-    ]
+    [decision] = approvals.decisions(harness.store, run_id, "report")
+    assert (decision["decision"], decision["user"], decision["name"]) == ("approve", RM, "Rita M")
 
 
 @pytest.fixture
