@@ -17,6 +17,7 @@ BENCHMARKS = [
     "redaction",
     "log_mining",
     "seeding",
+    "anonymising",
 ]
 
 

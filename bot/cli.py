@@ -123,7 +123,10 @@ def data_anonymise(
     source: str = typer.Argument(..., metavar="SOURCE", help="CSV folder, SQLAlchemy URL or .sql"),
     out: str = typer.Option(..., "--out", metavar="DIR", help="folder for one CSV per table"),
     max_mb: float = typer.Option(
-        1024.0, "--max-mb", min=1, help="refuse an extract larger than this (held in memory)"
+        1024.0,
+        "--max-mb",
+        min=1,
+        help="refuse a .sql dump larger than this (parsed in memory; CSV and databases stream)",
     ),
 ) -> None:
     """An extract with its personal data pseudonymised (key from PREPROD_SEED_KEY), as CSV."""

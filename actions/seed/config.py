@@ -32,7 +32,9 @@ class SeedConfig(BaseModel):
     overrides: dict[str, str] = Field(default_factory=dict)  # "table.column" -> kind|keep|drop
     quasi_identifiers: dict[str, list[str]] = Field(default_factory=dict)  # table -> columns
     k: int = Field(5, ge=2, le=1000)
-    max_extract_mb: float = Field(1024.0, gt=0, le=1024 * 1024)  # extracts are held in memory
+    # The largest SQL dump read (dumps are parsed whole in memory); CSV files and databases
+    # are streamed a chunk at a time and not bounded by it.
+    max_extract_mb: float = Field(1024.0, gt=0, le=1024 * 1024)
 
     def secret_names(self) -> set[str]:
         """The environment variables this section needs: the key, `${NAME}`s in URLs."""

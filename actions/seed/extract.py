@@ -1,12 +1,16 @@
 """`seed --from SOURCE`: an extract read, anonymised, and written into the app's databases.
 
-Raw rows exist only in memory between reading and anonymising; what is written, said and kept
-is the anonymised data and a report of what was done per column (no value of the extract).
+The extract is read a chunk at a time (see `anonymise.run`); raw rows exist only in memory,
+a chunk at a time, between reading and anonymising. What is written, said and kept is the
+anonymised data and a report of what was done per column (no value of the extract). Each table
+is written in one transaction, chunk by chunk: a failure midway (reading, anonymising or
+writing) leaves the rows the table had.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,14 +18,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.context import RunContext
 from actions.result import Finding, Measurement, Result, Severity, Status
 from actions.seed.anonymise.run import AnonymisationReport, anonymise_extract
-from actions.seed.anonymise.table import Table
 from actions.seed.database import engine_for, parse_url, reason_of, where_of
 from actions.seed.schema import SeedError
 
 if TYPE_CHECKING:
     from actions.seed.step import SeedRequest
-
-CHUNK_ROWS = 5000
 
 
 def seed_extract(request: SeedRequest, *, ctx: RunContext) -> Result:
@@ -32,10 +33,10 @@ def seed_extract(request: SeedRequest, *, ctx: RunContext) -> Result:
         )
     written: dict[str, int] = {}
 
-    def load(table: Table) -> None:
-        database = _database_of(request, table.name)
-        written[table.name] = write_table(request.databases[database], database, table)
-        ctx.progress(f"{table.name}: {written[table.name]:,} anonymised rows into {database}")
+    def load(name: str, columns: list[str], chunks: Iterable[list[dict[str, Any]]]) -> None:
+        database = _database_of(request, name)
+        written[name] = write_table(request.databases[database], database, name, columns, chunks)
+        ctx.progress(f"{name}: {written[name]:,} anonymised rows into {database}")
 
     report = anonymise_extract(
         str(request.source),
@@ -66,32 +67,38 @@ def _database_of(request: SeedRequest, table: str) -> str:
     return named
 
 
-def write_table(url: str, database: str, table: Table) -> int:
-    """Replace the rows of `table` in the database (creating it with text columns if missing);
-    columns the database's table lacks are left out. Rows written."""
+def write_table(
+    url: str, database: str, name: str, columns: list[str], chunks: Iterable[list[dict[str, Any]]]
+) -> int:
+    """Replace the rows of table `name` in the database by `chunks`, in one transaction (the
+    table created with text columns if missing); columns the database's table lacks are left
+    out. An error while the chunks are read or written rolls back to the rows it had. Rows
+    written."""
     parsed = parse_url(url, database)
     where = f"the {database} database at {where_of(parsed)}"
     engine = engine_for(parsed, where)
+    written = 0
     try:
         with engine.begin() as conn:
-            target = _target(conn, table)
-            names = [c for c in table.columns if c in target.c]
+            target = _target(conn, name, columns)
+            names = [c for c in columns if c in target.c]
             conn.execute(target.delete())
-            for start in range(0, len(table.rows), CHUNK_ROWS):
-                chunk = table.rows[start : start + CHUNK_ROWS]
-                conn.execute(target.insert(), [{n: row.get(n) for n in names} for row in chunk])
+            for chunk in chunks:
+                if chunk:
+                    conn.execute(target.insert(), [{n: row.get(n) for n in names} for row in chunk])
+                    written += len(chunk)
     except SQLAlchemyError as exc:
-        raise SeedError(f"{where}: table {table.name}: {reason_of(exc, parsed)}") from None
+        raise SeedError(f"{where}: table {name}: {reason_of(exc, parsed)}") from None
     finally:
         engine.dispose()
-    return len(table.rows)
+    return written
 
 
-def _target(conn: sa.Connection, table: Table) -> sa.Table:
+def _target(conn: sa.Connection, name: str, columns: list[str]) -> sa.Table:
     metadata = sa.MetaData()
-    if sa.inspect(conn).has_table(table.name):
-        return sa.Table(table.name, metadata, autoload_with=conn)
-    created = sa.Table(table.name, metadata, *(sa.Column(c, sa.Text) for c in table.columns))
+    if sa.inspect(conn).has_table(name):
+        return sa.Table(name, metadata, autoload_with=conn)
+    created = sa.Table(name, metadata, *(sa.Column(c, sa.Text) for c in columns))
     created.create(conn)
     return created
 

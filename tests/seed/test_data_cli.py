@@ -51,7 +51,36 @@ def test_anonymise_refuses_an_extract_over_max_mb(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PREPROD_SEED_KEY", "a-key-for-the-data-cli-test")
-    assert anonymise_command(str(EXTRACT), str(tmp_path / "out"), max_mb=0.001) == 2
+    dump = str(EXTRACT / "dump.sql")
+    assert anonymise_command(dump, str(tmp_path / "out"), max_mb=0.001) == 2
     said = capsys.readouterr()
     assert said.out == "" and "seed.max_extract_mb (0.001 MB)" in said.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_csv_extract_is_not_bounded_by_max_mb(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREPROD_SEED_KEY", "a-key-for-the-data-cli-test")
+    assert anonymise_command(str(EXTRACT), str(tmp_path / "out"), max_mb=0.001) == 0
+    assert "orders: 120 rows anonymised" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "customers.csv",
+        "orders.csv",
+        "products.csv",
+        "support_tickets.csv",
+    ]
+
+
+def test_a_run_that_fails_midway_removes_its_files_and_keeps_the_old_ones(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREPROD_SEED_KEY", "a-key-for-the-data-cli-test")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "customers.csv").write_text("from an earlier run\n")
+    (out / "orders.csv.part").mkdir()  # orders cannot be written: customers is already done
+    assert anonymise_command(str(EXTRACT), str(out)) == 2
+    assert "orders.csv.part" in capsys.readouterr().err
+    assert (out / "customers.csv").read_text() == "from an earlier run\n"
+    assert sorted(p.name for p in out.iterdir()) == ["customers.csv", "orders.csv.part"]

@@ -5,12 +5,17 @@ database, the report or the run's events; joins survive; the report says what wa
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from actions.context import RunContext
+from actions.errors import BackendUnavailable, UsageError
 from actions.seed.config import SeedConfig
+from actions.seed.extract import write_table
 from actions.seed.step import SeedRequest, run
 from storage import runs
 from storage.store import Store
@@ -119,11 +124,11 @@ def test_a_short_key_is_refused_before_anything_is_read(tmp_path: Path) -> None:
     assert not (tmp_path / "w.db").exists()
 
 
-def test_an_extract_over_the_configured_bound_is_a_plain_error_and_loads_nothing(
+def test_a_dump_over_the_configured_bound_is_a_plain_error_and_loads_nothing(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    result, events = seeding(tmp_path, url, max_extract_mb=0.01)
+    result, events = seeding(tmp_path, url, EXTRACT / "dump.sql", max_extract_mb=0.01)
     assert result.status == "error"
     assert "seed.max_extract_mb (0.01 MB)" in result.summary and "smaller extract" in result.summary
     assert not (tmp_path / "warehouse.db").exists()
@@ -141,3 +146,53 @@ def test_the_report_says_per_column_what_was_detected_and_done(tmp_path: Path) -
     assert any(m.startswith("customers.email: pseudonymised (email, keyed)") for m in said)
     assert {f.severity for f in result.findings} == {"info"}  # told, never filed as defects
     assert [v for v in planted() if v in text] == []
+
+
+def test_a_csv_extract_streams_past_the_configured_bound(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    result, events = seeding(tmp_path, url, max_extract_mb=0.01)
+    assert result.status == "pass", result.summary
+    said = [e["message"] for e in events]
+    assert (
+        "orders: 120 rows anonymised" in said
+        and "orders: 120 anonymised rows into warehouse" in said
+    )
+
+
+def test_a_table_that_fails_midway_keeps_the_rows_it_had(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    old = [{"id": "1", "email": "old@example.com"}, {"id": "2", "email": "older@example.com"}]
+    assert write_table(url, "warehouse", "customers", ["id", "email"], [old]) == 2
+
+    def failing() -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": str(i), "email": f"new{i}@example.com"} for i in range(10, 20)]
+        raise UsageError("customers.csv, line 12: 3 cells for 2 columns")
+
+    with pytest.raises(UsageError, match="line 12"):
+        write_table(url, "warehouse", "customers", ["id", "email"], failing())
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, email FROM customers ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("1", "old@example.com"), ("2", "older@example.com")]
+
+
+def test_a_table_that_fails_midway_keeps_its_rows_in_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    url = create_database(postgres_url, "rollback")
+    old = [{"id": "1", "email": "old@example.com"}]
+    write_table(url, "warehouse", "customers", ["id", "email"], [old])
+
+    def failing() -> Iterator[list[dict[str, Any]]]:
+        for start in range(0, 15000, 5000):
+            yield [{"id": str(i), "email": f"n{i}@example.com"} for i in range(start, start + 5000)]
+        raise BackendUnavailable("could not read the extract from sqlite:///prod.db: gone")
+
+    with pytest.raises(BackendUnavailable):
+        write_table(url, "warehouse", "customers", ["id", "email"], failing())
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, email FROM customers")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("1", "old@example.com")]

@@ -3,6 +3,8 @@ quasi-identifiers generalised to k-anonymity, and a report that holds no value o
 
     tables = read_extract("prod-extract/")           # CSV folder, database URL or .sql dump
     out, report = anonymise(tables, key)             # key: bytes from the environment
+
+    report = anonymise_extract("prod-extract/", key, sink)  # streamed: sink(name, columns, chunks)
 """
 
 from actions.seed.anonymise.detect import ColumnFinding, detect_columns
@@ -11,11 +13,13 @@ from actions.seed.anonymise.pseudonym import Pseudonymiser
 from actions.seed.anonymise.run import (
     AnonymisationReport,
     ColumnAction,
+    TableSink,
     anonymise,
     anonymise_extract,
+    anonymise_streams,
 )
-from actions.seed.anonymise.sources import read_extract
-from actions.seed.anonymise.table import PiiKind, Table
+from actions.seed.anonymise.sources import open_extract, read_extract
+from actions.seed.anonymise.table import PiiKind, Table, TableStream
 
 __all__ = [
     "AnonymisationReport",
@@ -25,10 +29,14 @@ __all__ = [
     "PiiKind",
     "Pseudonymiser",
     "Table",
+    "TableSink",
+    "TableStream",
     "anonymise",
     "anonymise_extract",
+    "anonymise_streams",
     "detect_columns",
     "generalise",
     "k_anonymity",
+    "open_extract",
     "read_extract",
 ]

@@ -11,7 +11,6 @@ sample. The confidence is the share of sampled values that agree, raised by a na
 from __future__ import annotations
 
 import ipaddress
-import random
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +24,7 @@ from actions.insight.pii import PII_DETECTORS
 from actions.insight.redact import find_spans
 from actions.seed.anonymise.formats import parse_date
 from actions.seed.anonymise.hints import hint_for, plain_column
+from actions.seed.anonymise.reservoir import Reservoir
 from actions.seed.anonymise.table import PiiKind
 from actions.seed.anonymise.vocab import FIRST_NAMES, LAST_NAMES, STREET_TYPES
 
@@ -130,10 +130,13 @@ def _birth_dates(counts: Counter[str]) -> int:
 
 
 def _sample(values: Sequence[str | None], size: int, seed: int) -> list[str]:
-    present = [v.strip() for v in values if v is not None and v.strip()]
-    if len(present) <= size:
-        return present
-    return random.Random(seed).sample(present, size)
+    """The sample detection reads: what a `Reservoir` keeps of the non-blank values, stripped
+    (all of them, in order, when there are at most `size`), as when the column is streamed."""
+    reservoir = Reservoir(size, seed)
+    for v in values:
+        if v is not None and (v := v.strip()):
+            reservoir.add(v)
+    return reservoir.values
 
 
 def _inside(counts: Counter[str]) -> int:
@@ -158,7 +161,9 @@ def _people(v: str) -> bool:
 def detect_column(
     table: str, column: str, values: Sequence[str | None], *, sample: int = 1000, seed: int = 0
 ) -> ColumnFinding:
-    """What one column holds (kind "none" when nothing personal was found)."""
+    """What one column holds (kind "none" when nothing personal was found), from a sample of
+    `sample` of its values (a `Reservoir` of that size and seed: a streamed column's sample
+    passed as `values` is read whole)."""
     counts = Counter(_sample(values, sample, seed))  # each distinct value tested once
     n = counts.total()
 

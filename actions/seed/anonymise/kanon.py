@@ -96,16 +96,52 @@ def rule_function(rule: str) -> Callable[[str], str | None]:
 def generalise(rows: list[dict[str, Any]], rules: Mapping[str, str]) -> list[dict[str, Any]]:
     """New rows with each ruled column generalised (`year`, `month`, `prefix:N`, `band:N`,
     `keep`, `drop`); a value a rule cannot read becomes None, never stays as it was."""
-    functions = {column: rule_function(rule) for column, rule in rules.items()}
-    out = []
-    for row in rows:
-        new = dict(row)
-        for column, function in functions.items():
-            value = new.get(column)
-            if value is not None:
-                new[column] = function(str(value))
-        out.append(new)
-    return out
+    functions = rule_functions(rules)
+    return [generalise_row(row, functions) for row in rows]
+
+
+def rule_functions(rules: Mapping[str, str]) -> dict[str, Callable[[str], str | None]]:
+    """Each ruled column's function (see `rule_function`)."""
+    return {column: rule_function(rule) for column, rule in rules.items()}
+
+
+def generalise_row(
+    row: dict[str, Any], functions: Mapping[str, Callable[[str], str | None]]
+) -> dict[str, Any]:
+    """A new row with each column of `functions` generalised (None stays None)."""
+    new = dict(row)
+    for column, function in functions.items():
+        value = new.get(column)
+        if value is not None:
+            new[column] = function(str(value))
+    return new
+
+
+def small_classes(
+    classes: Counter[tuple[Any, ...]],
+    quasi: Sequence[str],
+    *,
+    k: int = 5,
+    suppress: bool = True,
+) -> tuple[set[tuple[Any, ...]], KReport]:
+    """From the rows counted per class of their quasi-identifiers: the classes of fewer than
+    `k` rows (none when not `suppress`), and the report as if their rows were suppressed."""
+    if k < 1:
+        raise ConfigError("k must be at least 1")
+    sizes = Counter(classes.values())
+    smallest = [{"size": size, "classes": sizes[size]} for size in sorted(sizes)[:5]]
+    small = {c for c, n in classes.items() if n < k} if suppress else set()
+    left = Counter({c: n for c, n in classes.items() if n >= k}) if small else classes
+    report = KReport(
+        quasi_identifiers=[str(q) for q in quasi],
+        k=min(left.values(), default=0),
+        classes=len(left),
+        smallest=smallest,
+        suppressed=sum(classes[c] for c in small),
+        target=k,
+        rows=classes.total(),
+    )
+    return small, report
 
 
 def k_anonymity(
@@ -119,34 +155,15 @@ def k_anonymity(
     """Rows whose quasi-identifier classes all have `k` rows or more (smaller ones suppressed
     when `suppress`: removed, or with `how="mask"` their quasi-identifiers set to None), and
     the report."""
-    if k < 1:
-        raise ConfigError("k must be at least 1")
     key = [str(q) for q in quasi]
-    classes = Counter(tuple(row.get(q) for q in key) for row in rows)
-    sizes = Counter(classes.values())
-    smallest = [{"size": size, "classes": sizes[size]} for size in sorted(sizes)[:5]]
-    small = {c for c, n in classes.items() if n < k}
-    if not suppress or not small:
-        left = classes
-        out, suppressed = list(rows), 0
-    else:
-        left = Counter({c: n for c, n in classes.items() if n >= k})
-        kept = [row for row in rows if tuple(row.get(q) for q in key) not in small]
-        suppressed = len(rows) - len(kept)
-        if how == "remove":
-            out = kept
-        else:
-            out = [
-                {**row, **dict.fromkeys(key)} if tuple(row.get(q) for q in key) in small else row
-                for row in rows
-            ]
-    report = KReport(
-        quasi_identifiers=key,
-        k=min(left.values(), default=0),
-        classes=len(left),
-        smallest=smallest,
-        suppressed=suppressed,
-        target=k,
-        rows=len(rows),
+    small, report = small_classes(
+        Counter(tuple(row.get(q) for q in key) for row in rows), key, k=k, suppress=suppress
     )
-    return out, report
+    if not small:
+        return list(rows), report
+    if how == "remove":
+        return [row for row in rows if tuple(row.get(q) for q in key) not in small], report
+    blank = dict.fromkeys(key)
+    return [
+        {**row, **blank} if tuple(row.get(q) for q in key) in small else row for row in rows
+    ], report

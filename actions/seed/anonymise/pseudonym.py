@@ -5,6 +5,11 @@ card's separators do not matter) drives every choice, so the same value becomes 
 pseudonym in every table and column of its kind (joins survive), a different key gives
 different pseudonyms, and nothing can be reversed without the key. The key comes from the
 caller: `bot/` reads it from the environment, never from a config file.
+
+Memory: the name words learnt, and the values reserved and pseudonyms made of key-like kinds
+(as 64-bit digests, `digests`), are kept for the whole run: they grow with the distinct values
+of name and key-like columns. Pseudonyms are cached up to a bound per kind, past which they
+are made again, identically.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from actions.errors import ConfigError
 from actions.seed.anonymise import formats, freetext
+from actions.seed.anonymise.digests import DigestMap, digest
 from actions.seed.anonymise.formats import Draw
 from actions.seed.anonymise.table import PiiKind
 from actions.seed.anonymise.vocab import (
@@ -31,7 +37,11 @@ from actions.seed.anonymise.vocab import (
 MIN_KEY_BYTES = 16
 _ATTEMPTS = 16
 _UNIQUE = frozenset(("email", "phone", "card", "iban", "ssn", "ip"))
+_NAMES = frozenset(("first_name", "last_name", "full_name"))
+REMEMBERED = _UNIQUE | _NAMES  # the kinds `learn` or `reserve` keep something of
 _TEXTS_KEPT = 100_000
+_TEXT_CHARS = 200  # longer texts are scrubbed each time they come (rarely the same twice)
+_CACHED = 20_000  # pseudonyms kept per kind; past that the cache starts again (same output)
 _WORDS = re.compile(r"(\s+|,\s*)")
 
 
@@ -72,6 +82,24 @@ def normal(kind: PiiKind, value: str) -> str:
     return _NORMAL.get(kind, _words)(value)
 
 
+def name_words(
+    kind: PiiKind, values: Iterable[str | None], into: dict[str, PiiKind] | None = None
+) -> dict[str, PiiKind]:
+    """The words of a name column's values (titles and initials left out), each as a first or
+    last name, added to `into` (a word keeps the kind it was first given)."""
+    words = {} if into is None else into
+    if kind not in _NAMES:
+        return words
+    for value in values:
+        parts = [w for w in (value or "").split() if w.rstrip(".").lower() not in TITLES]
+        for i, word in enumerate(parts):
+            if len(word) < 2 or not word.replace("-", "").replace("'", "").isalpha():
+                continue
+            last = kind == "last_name" or (kind == "full_name" and i == len(parts) - 1 > 0)
+            words.setdefault(word, "last_name" if last else "first_name")
+    return words
+
+
 def _styled(word: str, like: str) -> str:
     """`word` in the letter case of `like` (JANE, jane or Jane)."""
     if like.isupper() and len(like) > 1:
@@ -95,7 +123,7 @@ class Pseudonymiser:
         self._cache: dict[str, dict[str, str]] = {}
         self._known: dict[str, PiiKind] = {}  # name words seen in name columns, for free text
         self._texts: dict[str, tuple[str, Counter[str]]] = {}
-        self._taken: dict[str, dict[str, str]] = {}  # kind: pseudonym (normalised) -> its value
+        self._taken: dict[str, DigestMap] = {}  # kind: pseudonym (normalised) -> its value
 
     def __repr__(self) -> str:  # never shows the key
         return f"Pseudonymiser(<key {len(self._key)} bytes>, known names={len(self._known)})"
@@ -109,6 +137,8 @@ class Pseudonymiser:
         cache = self._cache.setdefault(kind, {})
         out = cache.get(value)
         if out is None:
+            if len(cache) >= _CACHED:  # bounded: a value made again gets the same pseudonym
+                cache.clear()
             out = cache[value] = self._make(kind, value)
         return out
 
@@ -117,37 +147,44 @@ class Pseudonymiser:
         done = self._texts.get(text)
         if done is None:
             done = freetext.scrub(text, self.replace, self._known, self._key)
-            if len(self._texts) < _TEXTS_KEPT:  # repeated texts ("Resolved.") are read once
+            # repeated texts ("Resolved.") are read once; short ones only: memory stays bounded
+            if len(text) <= _TEXT_CHARS and len(self._texts) < _TEXTS_KEPT:
                 self._texts[text] = done
         return done[0], Counter(done[1])
 
     def learn(self, kind: PiiKind, values: Iterable[str | None]) -> None:
         """Remember the words of a name column, so free text naming the same people is scrubbed."""
-        if kind not in ("first_name", "last_name", "full_name"):
-            return
-        self._texts.clear()  # texts read before may name these people
-        for value in values:
-            words = [w for w in (value or "").split() if w.rstrip(".").lower() not in TITLES]
-            for i, word in enumerate(words):
-                if len(word) < 2 or not word.replace("-", "").replace("'", "").isalpha():
-                    continue
-                last = kind == "last_name" or (kind == "full_name" and i == len(words) - 1 > 0)
-                self._known.setdefault(word, "last_name" if last else "first_name")
+        if kind in _NAMES:
+            self.learn_words(name_words(kind, values))
+
+    def learn_words(self, words: Mapping[str, PiiKind]) -> None:
+        """Remember name words (from `name_words`), each as the kind first given to it."""
+        if words:
+            self._texts.clear()  # texts read before may name these people
+        for word, kind in words.items():
+            self._known.setdefault(word, kind)
 
     def reserve(self, kind: PiiKind, values: Iterable[str | None]) -> None:
         """Values of a column that no pseudonym of that kind may be (for kinds that are keys:
         email, phone, card, IBAN, SSN, IP), so no output is some other person's real value."""
         if kind in _UNIQUE:
-            taken = self._taken.setdefault(kind, {})
+            taken = self._taken_of(kind)
             for value in values:
                 if value is not None and value.strip():
-                    norm = normal(kind, value)
-                    taken.setdefault(norm, norm)
+                    norm = digest(normal(kind, value))
+                    taken.setdefault_digest(norm, norm)
+
+    def _taken_of(self, kind: PiiKind) -> DigestMap:
+        taken = self._taken.get(kind)
+        if taken is None:
+            taken = self._taken[kind] = DigestMap()
+        return taken
 
     def _make(self, kind: PiiKind, value: str) -> str:
         norm = normal(kind, value)
         maker = _MAKERS[kind]
-        taken = self._taken.setdefault(kind, {}) if kind in _UNIQUE else None
+        taken = self._taken_of(kind) if kind in _UNIQUE else None
+        mine = digest(norm) if taken is not None else 0
         out = value
         # Another draw when the pseudonym is the value, a reserved value or another value's
         # pseudonym: within a run, a key column stays unique (which value of a colliding pair
@@ -159,7 +196,9 @@ class Pseudonymiser:
             except ValueError:  # not a value of this kind after all: keep only its shape
                 out = formats.shape(value, draw)
             done = normal(kind, out)
-            if done != norm and (taken is None or taken.setdefault(done, norm) == norm):
+            if done != norm and (
+                taken is None or taken.setdefault_digest(digest(done), mine) == mine
+            ):
                 return out
         return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from actions.insight.checks import iban_ok, luhn_ok, ssn_ok
@@ -173,7 +174,17 @@ def test_nothing_in_the_report_or_progress_holds_a_raw_value(
 
 
 def test_an_extract_goes_to_the_sink_table_by_table() -> None:
-    received: list[Table] = []
-    report = anonymise_extract(str(EXTRACT / "dump.sql"), KEY, received.append)
-    assert [t.name for t in received] == ["customers", "orders", "products", "support_tickets"]
-    assert report.rows["orders"] == 120 and report.kanon["customers"].k >= 5
+    received: list[tuple[str, list[str], int]] = []
+
+    def sink(name: str, columns: list[str], chunks: Iterator[list[dict[str, Any]]]) -> None:
+        received.append((name, columns, sum(len(chunk) for chunk in chunks)))
+
+    report = anonymise_extract(str(EXTRACT / "dump.sql"), KEY, sink)
+    assert [name for name, _columns, _n in received] == [
+        "customers",
+        "orders",
+        "products",
+        "support_tickets",
+    ]
+    assert received[1][2] == report.rows["orders"] == 120 and report.kanon["customers"].k >= 5
+    assert "email" in received[0][1]

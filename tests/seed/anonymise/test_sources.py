@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from actions.errors import BackendUnavailable, UsageError
 from actions.seed.anonymise import Table, anonymise, read_extract
-from actions.seed.anonymise.sources import ExtractTooLarge, ReadBounds
+from actions.seed.anonymise.sources import ExtractTooLarge, ReadBounds, open_extract
 from actions.seed.anonymise.sqldump import read_dump
 from tests.postgres_server import create_database
 from tests.seed.anonymise.conftest import EXTRACT, KEY
@@ -170,27 +170,42 @@ def test_a_postgresql_read_that_hangs_is_cut_off_by_the_statement_timeout(
     assert read_extract(f"{url}?tables=customers")["customers"].rows[0]["email"] == PLANTED
 
 
-@pytest.mark.parametrize("source", ["", "customers.csv", "dump.sql"])
-def test_files_larger_than_the_bound_are_refused_before_they_are_read(source: str) -> None:
-    size_mb = sum(f.stat().st_size for f in EXTRACT.glob(source or "*.csv")) / 2**20
+def test_a_dump_larger_than_the_bound_is_refused_before_it_is_read() -> None:
+    size_mb = (EXTRACT / "dump.sql").stat().st_size / 2**20
     with pytest.raises(ExtractTooLarge, match=r"seed\.max_extract_mb \(0\.001 MB\)") as error:
-        read_extract(str(EXTRACT / source), ReadBounds(max_mb=0.001))
+        read_extract(str(EXTRACT / "dump.sql"), ReadBounds(max_mb=0.001))
     assert f"is {size_mb:,.0f} MB" in str(error.value)
     assert PLANTED not in str(error.value)
-    assert read_extract(str(EXTRACT / source), ReadBounds(max_mb=1))  # under the bound: read
+    assert read_extract(str(EXTRACT / "dump.sql"), ReadBounds(max_mb=1))  # under the bound: read
 
 
-def test_a_database_read_stops_once_its_values_pass_the_bound(tmp_path: Path) -> None:
-    db = tmp_path / "big.db"
-    with closing(sqlite3.connect(db)) as conn, conn:
+@pytest.mark.parametrize("source", ["", "customers.csv"])
+def test_csv_files_are_streamed_whatever_their_size(source: str) -> None:
+    with open_extract(str(EXTRACT / source), ReadBounds(max_mb=0.001)) as tables:
+        customers = next(t for t in tables if t.name == "customers")
+        sizes = [len(chunk) for chunk in customers.chunks(10)]
+        again = [row for chunk in customers.chunks(100) for row in chunk]
+    assert sizes == [10, 10, 10, 10, 5]
+    assert again == read_extract(str(EXTRACT / "customers.csv"))["customers"].rows
+
+
+def notes_db(path: Path, rows: int = 3000) -> str:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("CREATE TABLE notes (id INTEGER, body TEXT)")
-        conn.executemany("INSERT INTO notes VALUES (?, ?)", ((i, "x" * 1000) for i in range(3000)))
-    with pytest.raises(ExtractTooLarge, match="holds more than 2 MB of values"):
-        read_extract(f"sqlite:///{db}", ReadBounds(max_mb=2))
-    assert len(read_extract(f"sqlite:///{db}", ReadBounds(max_mb=4))["notes"].rows) == 3000
+        conn.executemany("INSERT INTO notes VALUES (?, ?)", ((i, "x" * 1000) for i in range(rows)))
+    return f"sqlite:///{path}"
 
 
-def test_a_postgresql_read_streams_and_stops_at_the_bound(postgres_url: str) -> None:
+def test_a_database_is_read_in_chunks_whatever_its_size(tmp_path: Path) -> None:
+    with open_extract(notes_db(tmp_path / "big.db"), ReadBounds(max_mb=1)) as [notes]:
+        first = notes.chunks(500)
+        assert [r["id"] for r in next(first)] == [str(i) for i in range(500)]
+        first.close()  # a pass stopped midway: its cursor is closed, the table read again
+        sizes = [len(chunk) for chunk in notes.chunks(500)]
+    assert sizes == [500] * 6
+
+
+def test_a_postgresql_extract_is_read_in_chunks_from_one_snapshot(postgres_url: str) -> None:
     url = create_database(postgres_url, "big")
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, autocommit=True) as setup:
@@ -198,9 +213,23 @@ def test_a_postgresql_read_streams_and_stops_at_the_bound(postgres_url: str) -> 
         setup.execute(
             "INSERT INTO notes SELECT i, repeat('y', 1000) FROM generate_series(1, 3000) i"
         )
-    with pytest.raises(ExtractTooLarge, match="holds more than 2 MB of values"):
-        read_extract(url, ReadBounds(max_mb=2))
-    assert len(read_extract(url, ReadBounds(max_mb=4))["notes"].rows) == 3000
+        with open_extract(url, ReadBounds(max_mb=1)) as [notes]:
+            sizes = [len(chunk) for chunk in notes.chunks(1000)]
+            setup.execute("INSERT INTO notes VALUES (3001, 'added while the extract is read')")
+            again = sum(len(chunk) for chunk in notes.chunks(1000))
+    assert sizes == [1000, 1000, 1000] and again == 3000  # every pass sees the same rows
+    assert len(read_extract(url)["notes"].rows) == 3001
+
+
+def test_a_database_that_fails_midway_says_so_plainly(tmp_path: Path) -> None:
+    url = notes_db(tmp_path / "big.db")
+    with open_extract(url) as [notes]:
+        assert sum(len(chunk) for chunk in notes.chunks(500)) == 3000
+        with closing(sqlite3.connect(tmp_path / "big.db")) as other:
+            other.execute("DROP TABLE notes")  # gone between two passes
+        with pytest.raises(BackendUnavailable, match="could not read the extract") as error:
+            next(notes.chunks(500))
+    assert "x" * 20 not in str(error.value) and error.value.__cause__ is None
 
 
 def test_a_source_that_is_nothing_readable_says_what_is_accepted(tmp_path: Path) -> None:
