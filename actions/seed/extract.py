@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import RunContext
 from actions.result import Finding, Measurement, Result, Severity, Status
-from actions.seed.anonymise.run import AnonymisationReport, anonymise_extract
+from actions.seed.anonymise.run import AnonymisationReport, Rules, anonymise_extract
 from actions.seed.database import engine_for, parse_url, reason_of, where_of
 from actions.seed.schema import SeedError
 
@@ -42,9 +42,11 @@ def seed_extract(request: SeedRequest, *, ctx: RunContext) -> Result:
         str(request.source),
         request.key,
         load,
-        overrides=request.config.overrides or None,
-        quasi=request.config.quasi_identifiers or None,
-        k=request.config.k,
+        Rules(
+            overrides=request.config.overrides or None,
+            quasi=request.config.quasi_identifiers or None,
+            k=request.config.k,
+        ),
         progress=ctx.progress,
         max_mb=request.config.max_extract_mb,
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 
+from bot.slack.cached import Cached
 from bot.slack.web import SlackWeb
 
 log = logging.getLogger(__name__)
@@ -30,29 +30,20 @@ class GroupDirectory:
         self.group_ids = sorted(set(group_ids))
         self.ttl = ttl
         self.clock = clock
-        self._members: dict[str, tuple[float, frozenset[str]]] = {}
-        self._lock = threading.Lock()
-        self._fetching: dict[str, threading.Lock] = {}
+        self._members: Cached[frozenset[str]] = Cached(clock)
 
     def groups_of(self, user: str) -> tuple[str, ...]:
         """The configured groups the user is in; a failed lookup counts as no membership."""
         return tuple(g for g in self.group_ids if user in self._members_of(g))
 
     def _members_of(self, group: str) -> frozenset[str]:
-        with self._lock:
-            fetching = self._fetching.setdefault(group, threading.Lock())
-        with fetching:  # one lookup per group at a time: concurrent commands share its answer
-            cached = self._members.get(group)
-            if cached and cached[0] > self.clock():
-                return cached[1]
-            response = self.web.call(
-                "usergroups.users.list", self.web.client.usergroups_users_list, usergroup=group
-            )
-            members: frozenset[str]
-            if response is None:
-                log.warning("could not read the members of user group %s; taken as empty", group)
-                members, ttl = frozenset(), FAILURE_TTL_S
-            else:
-                members, ttl = frozenset(response.get("users") or ()), self.ttl
-            self._members[group] = (self.clock() + ttl, members)
-            return members
+        return self._members.get(group, lambda: self._fetch(group))
+
+    def _fetch(self, group: str) -> tuple[frozenset[str], float]:
+        response = self.web.call(
+            "usergroups.users.list", self.web.client.usergroups_users_list, usergroup=group
+        )
+        if response is None:
+            log.warning("could not read the members of user group %s; taken as empty", group)
+            return frozenset(), FAILURE_TTL_S
+        return frozenset(response.get("users") or ()), self.ttl

@@ -36,6 +36,7 @@ def _finished(harness: Any) -> tuple[int, Any]:
     )[0]
     run_id = int(verdict.get("text").split("#")[1].split()[0])
     harness.wait_run(run_id)
+    harness.fake.wait_for("files.completeUploadExternal", count=2)  # HTML and Markdown: all said
     return run_id, verdict
 
 
@@ -97,10 +98,9 @@ def test_one_person_fills_one_seat_however_they_decide(slack_bot) -> None:
     harness.click(run_id, user=RM, action_id=APPROVE)
     _thread_says(harness, "(1 of 2 approvals)")
     harness.mention("<@UBOT> approve", user=RM, thread_ts=verdict.get("thread_ts"))
-    _thread_says(harness, f"U0RM approved run {run_id}'s report")
+    said = _thread_says(harness, f"U0RM approved run {run_id}'s report")
     assert [d["user"] for d in approvals.decisions(harness.store, run_id, "report")] == [RM, RM]
-    last = harness.fake.calls()[-1]
-    assert "(1 of 2 approvals)" in last.text and "is approved" not in last.text
+    assert "(1 of 2 approvals)" in said.text and "is approved" not in said.text
 
 
 def test_reject_asks_why_in_a_modal_and_records_the_reason(slack_bot) -> None:

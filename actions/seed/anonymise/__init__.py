@@ -3,6 +3,7 @@ quasi-identifiers generalised to k-anonymity, and a report that holds no value o
 
     tables = read_extract("prod-extract/")           # CSV folder, database URL or .sql dump
     out, report = anonymise(tables, key)             # key: bytes from the environment
+    out, report = anonymise(tables, key, Rules(quasi={"customers": ["birth_date"]}, k=10))
 
     report = anonymise_extract("prod-extract/", key, sink)  # streamed: sink(name, columns, chunks)
 """
@@ -13,6 +14,7 @@ from actions.seed.anonymise.pseudonym import Pseudonymiser
 from actions.seed.anonymise.run import (
     AnonymisationReport,
     ColumnAction,
+    Rules,
     TableSink,
     anonymise,
     anonymise_extract,
@@ -28,6 +30,7 @@ __all__ = [
     "KReport",
     "PiiKind",
     "Pseudonymiser",
+    "Rules",
     "Table",
     "TableSink",
     "TableStream",

@@ -52,6 +52,18 @@ TableSink = Callable[[str, list[str], Iterator[list[dict[str, Any]]]], object]
 PROGRESS_FROM = 50_000  # rows of a table before its first "n rows anonymised"; then doubling
 
 
+@dataclass(frozen=True)
+class Rules:
+    """How an extract is anonymised: kinds forced per `table.column` (or keep/drop), the
+    quasi-identifiers of a table (default: by kind), the k of k-anonymity, and how many values
+    of a column detection samples."""
+
+    overrides: Mapping[str, str] | None = None
+    quasi: Mapping[str, Sequence[str]] | None = None
+    k: int = 5
+    sample: int = 1000
+
+
 @dataclass
 class ColumnAction:
     """What was done to one column, and how sure detection was (1.0 for an override)."""
@@ -86,32 +98,20 @@ def _quiet(_message: str) -> None:
 def anonymise(
     tables: Mapping[str, Table],
     key: bytes,
+    rules: Rules = Rules(),
     *,
-    overrides: Mapping[str, str] | None = None,
-    quasi: Mapping[str, Sequence[str]] | None = None,
-    k: int = 5,
     progress: Progress | None = None,
-    sample: int = 1000,
 ) -> tuple[dict[str, Table], AnonymisationReport]:
     """The tables with personal data pseudonymised, free text scrubbed and quasi-identifiers
     generalised to k-anonymity (small classes masked, rows kept for the tables that refer to
-    them), and the report. `quasi` lists a table's quasi-identifiers (default: by kind)."""
+    them), and the report."""
     out: dict[str, Table] = {}
 
     def collect(name: str, columns: list[str], chunks: Iterator[list[dict[str, Any]]]) -> None:
         out[name] = Table(name, columns, [row for chunk in chunks for row in chunk])
 
     streams = [dataclasses.replace(TableStream.of(t), name=n) for n, t in tables.items()]
-    report = anonymise_streams(
-        streams,
-        key,
-        collect,
-        overrides=overrides,
-        quasi=quasi,
-        k=k,
-        progress=progress,
-        sample=sample,
-    )
+    report = anonymise_streams(streams, key, collect, rules, progress=progress)
     return out, report
 
 
@@ -119,12 +119,9 @@ def anonymise_streams(
     streams: Sequence[TableStream],
     key: bytes,
     sink: TableSink,
+    rules: Rules = Rules(),
     *,
-    overrides: Mapping[str, str] | None = None,
-    quasi: Mapping[str, Sequence[str]] | None = None,
-    k: int = 5,
     progress: Progress | None = None,
-    sample: int = 1000,
     chunk_rows: int = CHUNK_ROWS,
 ) -> AnonymisationReport:
     """Anonymises each table of an extract and hands it to `sink` chunk by chunk (see the
@@ -132,7 +129,8 @@ def anonymise_streams(
     started = time.perf_counter()
     say = progress or _quiet
     pseudonymiser = Pseudonymiser(key)  # a bad key fails before any work
-    by_table = parse_overrides(overrides or {}, {s.name: s.columns for s in streams})
+    quasi, sample = rules.quasi, rules.sample
+    by_table = parse_overrides(rules.overrides or {}, {s.name: s.columns for s in streams})
     plans: dict[str, TablePlan] = {}
     read = 0
     for stream in streams:  # pass 1
@@ -154,7 +152,7 @@ def anonymise_streams(
             if plan.classes_need_pseudonyms:
                 counts[stream.name] = _classes(stream, plan, pseudonymiser, chunk_rows)
             small, kanon[stream.name] = small_classes(
-                counts.pop(stream.name), list(plan.rules), k=k
+                counts.pop(stream.name), list(plan.rules), k=rules.k
             )
             kanon[stream.name].rules = dict(plan.rules)
         written = [0, 0]  # rows anonymised, and when that was last said
@@ -283,10 +281,8 @@ def anonymise_extract(
     source: str,
     key: bytes,
     sink: TableSink,
+    rules: Rules = Rules(),
     *,
-    overrides: Mapping[str, str] | None = None,
-    quasi: Mapping[str, Sequence[str]] | None = None,
-    k: int = 5,
     progress: Progress | None = None,
     max_mb: float = MAX_EXTRACT_MB,
     chunk_rows: int = CHUNK_ROWS,
@@ -299,15 +295,6 @@ def anonymise_extract(
     say = progress or _quiet
     say("reading the extract")
     with open_extract(source, ReadBounds(max_mb=max_mb)) as streams:
-        report = anonymise_streams(
-            streams,
-            key,
-            sink,
-            overrides=overrides,
-            quasi=quasi,
-            k=k,
-            progress=say,
-            chunk_rows=chunk_rows,
-        )
+        report = anonymise_streams(streams, key, sink, rules, progress=say, chunk_rows=chunk_rows)
     report.seconds = round(time.perf_counter() - started, 3)
     return report

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from actions.errors import ConfigError
-from actions.seed.anonymise import Table, anonymise, generalise, k_anonymity
+from actions.seed.anonymise import Rules, Table, anonymise, generalise, k_anonymity
 from actions.seed.anonymise.detect import ColumnFinding
 from actions.seed.anonymise.plan import parse_overrides, plan_table
 from tests.seed.anonymise.conftest import KEY
@@ -119,7 +119,9 @@ def test_overrides_naming_no_column_or_no_treatment_are_refused_together() -> No
 def test_an_override_reaches_anonymise_and_the_report() -> None:
     table = Table("people", ["id", "ref", "email"], [{"id": "1", "ref": "7001", "email": "a@b.io"}])
     out, report = anonymise(
-        {"people": table}, KEY, overrides={"people.ref": "phone", "people.email": "drop"}, k=1
+        {"people": table},
+        KEY,
+        Rules(overrides={"people.ref": "phone", "people.email": "drop"}, k=1),
     )
     assert out["people"].columns == ["id", "ref"] and out["people"].rows[0]["ref"] != "7001"
     how = {a.column: (a.how, a.by, a.confidence) for a in report.actions}
