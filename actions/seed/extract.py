@@ -9,6 +9,7 @@ writing) leaves the rows the table had.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -49,11 +50,18 @@ def seed_extract(request: SeedRequest, *, ctx: RunContext) -> Result:
         ),
         progress=ctx.progress,
         max_mb=request.config.max_extract_mb,
+        check=functools.partial(_every_table_has_a_database, request),
     )
     result = _result(report, written)
     for finding in result.findings:  # each column transformed, and how
         ctx.progress(f"{finding.title} ({finding.evidence})")
     return result
+
+
+def _every_table_has_a_database(request: SeedRequest, tables: list[str]) -> None:
+    """Refuse an extract with a table no database is named for, before anything is written."""
+    for table in tables:
+        _database_of(request, table)
 
 
 def _database_of(request: SeedRequest, table: str) -> str:

@@ -31,7 +31,13 @@ def planted() -> list[str]:
     return [str(v["value"]) for v in labels["values"]]
 
 
-def seeding(tmp_path: Path, url: str, source: Path = EXTRACT, **config: object) -> tuple:
+def seeding(
+    tmp_path: Path,
+    url: str,
+    source: Path = EXTRACT,
+    databases: dict[str, str] | None = None,
+    **config: object,
+) -> tuple:
     settings = example_settings(tmp_path)
     store = Store(tmp_path / "preprod.db")
     run_id = runs.create_run(store, verb="seed", command="seed local --from prod")
@@ -39,7 +45,7 @@ def seeding(tmp_path: Path, url: str, source: Path = EXTRACT, **config: object) 
     ctx.handlers.append(lambda e: runs.add_event(store, run_id, e.kind, e.message, e.step))
     request = SeedRequest(
         app="shop",
-        databases={"warehouse": url},
+        databases=databases or {"warehouse": url},
         config=SeedConfig(**config),  # type: ignore[arg-type]
         source=str(source),
         key=KEY,
@@ -134,6 +140,21 @@ def test_a_dump_over_the_configured_bound_is_a_plain_error_and_loads_nothing(
     assert not (tmp_path / "warehouse.db").exists()
     said = result.summary + "\n".join(e["message"] for e in events)
     assert [v for v in planted() if v in said] == []
+
+
+def test_a_table_no_database_is_named_for_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    shop, crm = f"sqlite:///{tmp_path / 'shop.db'}", f"sqlite:///{tmp_path / 'crm.db'}"
+    result, _ = seeding(
+        tmp_path,
+        shop,
+        databases={"shop": shop, "crm": crm},
+        tables={"customers": "crm", "orders": "shop", "products": "shop"},
+    )
+    assert result.status == "error"
+    assert "which database gets the extract's table support_tickets?" in result.summary
+    assert not (tmp_path / "shop.db").exists() and not (tmp_path / "crm.db").exists()
 
 
 def test_the_report_says_per_column_what_was_detected_and_done(tmp_path: Path) -> None:

@@ -286,15 +286,19 @@ def anonymise_extract(
     progress: Progress | None = None,
     max_mb: float = MAX_EXTRACT_MB,
     chunk_rows: int = CHUNK_ROWS,
+    check: Callable[[list[str]], None] | None = None,
 ) -> AnonymisationReport:
     """Reads an extract (CSV folder, database URL or .sql dump of at most `max_mb`) a chunk at
     a time, anonymises it and hands each table to `sink` chunk by chunk; the raw rows never
-    leave this function. The report's `seconds` is the whole: reading, anonymising and the
-    sink's writing."""
+    leave this function. `check` sees the extract's table names before any work (and may
+    refuse them). The report's `seconds` is the whole: reading, anonymising and the sink's
+    writing."""
     started = time.perf_counter()
     say = progress or _quiet
     say("reading the extract")
     with open_extract(source, ReadBounds(max_mb=max_mb)) as streams:
+        if check is not None:
+            check([stream.name for stream in streams])
         report = anonymise_streams(streams, key, sink, rules, progress=say, chunk_rows=chunk_rows)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
