@@ -173,6 +173,8 @@ def _run_step(step: str, request: RunRequest, *, env: Environment, ctx: RunConte
         return deploy_step.deploy(release, env=env, ctx=ctx)
     if step == "rollback":
         return deploy_step.rollback(env=env, ctx=ctx)
+    if step == "teardown":
+        return deploy_step.teardown(env=env, ctx=ctx)
     if step == "parity":
         candidate = set(ctx.settings.apps[request.app].services) if request.app else set()
         return parity.run(request.environment, request.app, candidate, ctx=ctx)

@@ -52,6 +52,7 @@ def request_for(bot: Preprod, command: Command, surface: str) -> RunRequest:
         "ready": bot.settings.plan,
         "deploy": ["deploy"],
         "rollback": ["rollback"],
+        "teardown": ["teardown"],
         "test": [command.subcommand or "e2e"],
         "load": ["load"],
         "scan": ["scan"],

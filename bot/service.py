@@ -39,7 +39,18 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-JOB_VERBS = {"ready", "deploy", "rollback", "test", "load", "scan", "parity", "recheck", "seed"}
+JOB_VERBS = {
+    "ready",
+    "deploy",
+    "rollback",
+    "teardown",
+    "test",
+    "load",
+    "scan",
+    "parity",
+    "recheck",
+    "seed",
+}
 
 
 class Preprod:

@@ -83,6 +83,14 @@ VERBS: dict[str, Verb] = {
             mutating=True,
         ),
         Verb(
+            "teardown",
+            "stop what preprod runs on an environment (local: every service process)",
+            ("env?",),
+            role="engineer",
+            mutating=True,
+            examples=("teardown local",),
+        ),
+        Verb(
             "status",
             "what runs now; a run's progress (`status 12`) or an environment's state",
             ("target?",),

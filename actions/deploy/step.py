@@ -21,6 +21,37 @@ def rollback(*, env: Environment, ctx: RunContext) -> Result:
     return outcome_result("rollback", lambda: env.rollback(ctx.progress), env=env)
 
 
+def teardown(*, env: Environment, ctx: RunContext) -> Result:
+    """Stop what preprod runs on the environment (local: every service process; Kubernetes:
+    only the canaries it made, never the cluster's own workloads); say what is left."""
+    started = utcnow()
+    try:
+        before = env.status()
+        ctx.progress(f"tearing down {env.name}")
+        env.teardown()
+        left = [s.name for s in env.status().services]
+    except PreprodError as exc:
+        return Result(step="teardown", status=Status.ERROR, summary=str(exc), started_at=started)
+    gone = [s.name for s in before.services if s.name not in left]
+    release = f"{before.app} {before.version}" if before.app and before.version else ""
+    if not before.services:
+        summary = f"nothing was running on {env.name}"
+    elif gone:
+        summary = f"stopped {release or 'the services'} on {env.name} ({', '.join(gone)})"
+    else:
+        summary = f"nothing of {env.name}'s to stop"
+    if left:
+        summary += f"; still running, not preprod's to stop: {', '.join(left)}"
+    return Result(
+        step="teardown",
+        status=Status.PASS,
+        summary=summary,
+        data={"stopped": gone, "left": left},
+        started_at=started,
+        finished_at=utcnow(),
+    )
+
+
 def withdraw(release: Release, *, env: Environment, ctx: RunContext) -> Result:
     """Take a bad release out of service: roll back, or stop it when nothing ran before it."""
 

@@ -130,7 +130,7 @@ def test_runs_on_one_environment_wait_for_each_other(make_bot) -> None:
     gate = threading.Event()
 
     def blocking(request: RunRequest, ctx: RunContext) -> RunOutcome:
-        gate.wait(10)
+        gate.wait(60)  # released by the test; the bound only ends a test that failed
         return RunOutcome()
 
     bot = make_bot(executor=blocking)
@@ -140,7 +140,7 @@ def test_runs_on_one_environment_wait_for_each_other(make_bot) -> None:
     _wait_for(lambda: jobs.get_job(bot.store, second.run_id)["progress"] is not None)
     assert jobs.get_job(bot.store, second.run_id)["status"] == "queued"
     gate.set()
-    bot.runner.wait(second.run_id, timeout=10)
+    bot.runner.wait(second.run_id, timeout=30)
     assert runs.get_run(bot.store, second.run_id)["status"] == "done"
 
 

@@ -37,7 +37,7 @@ ISSUE_VERBS = [
 
 
 def test_the_grammar_has_every_verb_of_the_issues() -> None:
-    assert sorted(VERBS) == sorted([*ISSUE_VERBS, "parity", "flags", "reject"])
+    assert sorted(VERBS) == sorted([*ISSUE_VERBS, "parity", "flags", "reject", "teardown"])
 
 
 def test_flags_takes_an_environment_then_set_and_an_assignment() -> None:
