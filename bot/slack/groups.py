@@ -29,7 +29,6 @@ class GroupDirectory:
         self.web = web
         self.group_ids = sorted(set(group_ids))
         self.ttl = ttl
-        self.clock = clock
         self._members: Cached[frozenset[str]] = Cached(clock)
 
     def groups_of(self, user: str) -> tuple[str, ...]:
